@@ -1,0 +1,129 @@
+package endpointmgr
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/internal/envelope"
+	"github.com/iotapi/iotapi/internal/jsonx"
+)
+
+// Name is the vendor's name in APIError.Vendor.
+const Name = "endpointmgr"
+
+// Generic error codes (APIError.Code), with their error tokens in comments.
+const (
+	CodeBadRequest            = "1000" // BadRequest (400); outside the published table
+	CodeFailed                = "1002" // Failed; outside the published table
+	CodeInvalidCredentials    = "1101" // InvalidCredentials (401)
+	CodeInvalidToken          = "1102" // InvalidToken (401)
+	CodeTokenExpired          = "1103" // TokenExpired (401)
+	CodeForbidden             = "1104" // Forbidden (403)
+	CodeAuthTooManyRequests   = "1105" // TooManyRequests (429), authentication
+	CodeNotFound              = "1201" // NotFound (404): {resource} with id {id} not found
+	CodeInvalidQueryCriteria  = "1301" // InvalidQueryCriteria (422): search criteria {criteria} is invalid
+	CodeInvalidSortCriteria   = "1302" // InvalidSortCriteria (422): sort criteria {criteria} is invalid
+	CodeInputValidationFailed = "1400" // InputValidationFailed (422): errors[] lists the failures
+	CodeInvalidReference      = "1401" // InvalidReference (422): invalid reference to {resource} with id {id}
+	CodeRequired              = "1402" // Required (422): {Object} - {field} is required
+	CodeInvalidFormat         = "1403" // InvalidFormat (422): {Object} - {field} has invalid format
+	CodeOutOfRange            = "1404" // OutOfRange (422): {Object} - {field} out of range ({range})
+	CodeDuplicated            = "1405" // Duplicated (409): {Object} - {field} already exists
+	CodeNotAllowed            = "1406" // NotAllowed (400): {Action} not allowed
+	CodeCannotBeDeleted       = "1407" // CannotBeDeleted (409): {Object} still referenced
+	CodeInvalidValue          = "1408" // InvalidValue (422): {Object} - {field} is invalid: {value}
+	CodeUnknownProperty       = "1409" // UnknownProperty (422): unknown property: {property}
+	CodeTooManyRequests       = "1501" // TooManyRequests (429): rate limit
+	CodeUnavailable           = "1601" // Unavailable (404): no {resource} available
+	CodeUnknownSubscriber     = "1901" // UnknownSubscriber (404): unknown subscriber for endpoint with id {id}
+	CodeUnknownLocation       = "1904" // UnknownLocation (404): unknown location for endpoint with id {id}
+	CodeUnableToActivate      = "2101" // UnableToActivate (409): e.g. an endpoint with no SIM card
+)
+
+var codeKinds = map[string]iotapi.Kind{
+	CodeBadRequest:            iotapi.InvalidRequest,
+	CodeInvalidCredentials:    iotapi.Unauthenticated,
+	CodeInvalidToken:          iotapi.Unauthenticated,
+	CodeTokenExpired:          iotapi.TokenExpired,
+	CodeForbidden:             iotapi.PermissionDenied,
+	CodeAuthTooManyRequests:   iotapi.RateLimited,
+	CodeNotFound:              iotapi.NotFound,
+	CodeInvalidQueryCriteria:  iotapi.InvalidRequest,
+	CodeInvalidSortCriteria:   iotapi.InvalidRequest,
+	CodeInputValidationFailed: iotapi.InvalidRequest,
+	CodeInvalidReference:      iotapi.InvalidRequest,
+	CodeRequired:              iotapi.InvalidRequest,
+	CodeInvalidFormat:         iotapi.InvalidRequest,
+	CodeOutOfRange:            iotapi.InvalidRequest,
+	CodeDuplicated:            iotapi.Conflict,
+	CodeNotAllowed:            iotapi.InvalidRequest,
+	CodeCannotBeDeleted:       iotapi.Conflict,
+	CodeInvalidValue:          iotapi.InvalidRequest,
+	CodeUnknownProperty:       iotapi.InvalidRequest,
+	CodeTooManyRequests:       iotapi.RateLimited,
+	CodeUnavailable:           iotapi.NotFound,
+	CodeUnknownSubscriber:     iotapi.NotFound,
+	CodeUnknownLocation:       iotapi.NotFound,
+}
+
+// resources names the resource of each resource-specific code range.
+var resources = []struct {
+	from int
+	name string
+}{{2100, "Endpoint"}, {2200, "SIM"}, {2300, "Service profiles"}, {2400, "Traffic limits"}, {2500, "User"}, {2600, "Tariff"}}
+
+// Resource returns the resource a resource-specific error code (2100-2699)
+// belongs to, such as "Endpoint" or "SIM", or "" for other codes.
+func Resource(code string) string {
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 2100 || n > 2699 {
+		return ""
+	}
+	return resources[(n-2100)/100].name
+}
+
+// Vendor plugs Endpoint Manager into [iotapi.NewClient] and
+// [iotapi.NewTransport].
+var Vendor = iotapi.NewVendor(Name, decode)
+
+// CheckResponse returns nil for a 2xx response and an *iotapi.APIError for
+// any other. It reads at most 1 MiB of the body and puts the body back.
+func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
+
+type errorEnvelope struct {
+	ErrorCode   jsonx.Text      `json:"error_code"`
+	ErrorToken  jsonx.Text      `json:"error_token"`
+	Message     jsonx.Text      `json:"message"`
+	Description jsonx.Text      `json:"description"`
+	Errors      json.RawMessage `json:"errors"`
+}
+
+func decode(e *iotapi.APIError) {
+	// The gateway names its error in a header: "UnauthorizedException" or
+	// "UnauthorizedException:http://…".
+	if t := e.Header.Get("X-Amzn-Errortype"); t != "" {
+		e.Type, _, _ = strings.Cut(t, ":")
+	}
+	var env errorEnvelope
+	if jsonx.Unmarshal(e.Body, &env) != nil {
+		return
+	}
+	envelope.Set(&e.Code, env.ErrorCode)
+	envelope.Set(&e.Type, env.ErrorToken)
+	e.Message = string(env.Message)
+	if d := string(env.Description); d != "" && d != e.Message {
+		if e.Message == "" {
+			e.Message = d
+		} else {
+			e.Message = strings.TrimRight(e.Message, ". ") + ": " + d
+		}
+	}
+	e.Details = envelope.Details(env.Errors)
+	if k, ok := codeKinds[e.Code]; ok {
+		e.Kind = k
+		e.Retryable = e.Retryable || k == iotapi.RateLimited
+	}
+}

@@ -1,0 +1,83 @@
+// Package httpbody reads a bounded prefix of a response body and puts the
+// body back, so that decoding an error never takes bytes from the caller.
+package httpbody
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Limit is the most bytes of an error body held in memory: 1 MiB. Vendor
+// error envelopes are a few hundred bytes; the bound only matters for
+// gateway pages and hostile responses.
+const Limit = 1 << 20
+
+// Capture reads at most limit bytes of resp.Body and replaces resp.Body with
+// a reader that yields those bytes followed by the rest of the original body,
+// so the caller can still read every byte. Closing the replacement closes the
+// original. A read error is kept: the caller reads the prefix, then gets the
+// same error. Capture returns the bytes read (nil for no body).
+func Capture(resp *http.Response, limit int64) []byte {
+	if resp == nil || resp.Body == nil || resp.Body == http.NoBody || limit <= 0 {
+		return nil
+	}
+	size := int64(512)
+	if cl := resp.ContentLength; cl >= 0 && cl < limit {
+		size = cl + 1 // +1 sees EOF without growing the slice
+	} else if limit < size {
+		size = limit
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit))
+	prefix := buf.Bytes()
+	resp.Body = &replay{prefix: prefix, rest: resp.Body, err: err, closer: resp.Body}
+	return prefix
+}
+
+// replay yields prefix, then rest (or the error that stopped Capture).
+type replay struct {
+	prefix []byte
+	off    int
+	rest   io.Reader
+	err    error
+	closer io.Closer
+}
+
+func (r *replay) Read(p []byte) (int, error) {
+	if r.off < len(r.prefix) {
+		n := copy(p, r.prefix[r.off:])
+		r.off += n
+		return n, nil
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	return r.rest.Read(p)
+}
+
+func (r *replay) Close() error { return r.closer.Close() }
+
+// Decoded returns the body a decoder should read: raw itself, or, when the
+// response is gzip-encoded (which net/http leaves as is when the caller asked
+// for it), at most limit bytes of the decompressed text. A body that claims
+// gzip but is not gzip is returned raw.
+func Decoded(h http.Header, raw []byte, limit int64) []byte {
+	if len(raw) < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+		return raw
+	}
+	if ce := h.Get("Content-Encoding"); ce != "" && !strings.Contains(strings.ToLower(ce), "gzip") {
+		return raw
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return raw
+	}
+	out, _ := io.ReadAll(io.LimitReader(zr, limit)) // a truncated stream keeps what it yielded
+	if len(out) == 0 {
+		return raw
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+// Package jsonx reads vendor JSON tolerantly: a field of another type than
+// documented is read as text, and the trailing commas some vendors put in
+// their examples are forgiven.
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Text is a JSON value read as text, whatever its JSON type: a string as
+// itself, a number in its shortest decimal form with integral floats written
+// as integers (1103.0 → "1103"), true and false as words, null as "", and an
+// object or array as its compact JSON. Unmarshalling into Text never fails.
+type Text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	switch c := b[0]; {
+	case c == '"':
+		if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+			*t = Text(b[1 : len(b)-1])
+			return nil
+		}
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*t = Text(s)
+		}
+	case c == 'n':
+		*t = ""
+	case c == '-' || (c >= '0' && c <= '9'):
+		*t = Text(Number(b))
+	case c == '{' || c == '[':
+		var buf bytes.Buffer
+		if json.Compact(&buf, b) == nil {
+			*t = Text(buf.String())
+		}
+	default:
+		*t = Text(b)
+	}
+	return nil
+}
+
+// Number formats a JSON number literal as text: integers as they are,
+// integral floats without their fraction ("1103.0", "1.103e3" → "1103"),
+// other values in their shortest form. A literal out of float64 range is
+// returned as written.
+func Number(b []byte) string {
+	digits := true
+	for i, c := range b {
+		if !(c >= '0' && c <= '9' || i == 0 && c == '-') {
+			digits = false
+			break
+		}
+	}
+	if digits {
+		return string(b)
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return string(b)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// Unmarshal is json.Unmarshal, retried once with trailing commas removed
+// when the first attempt finds a syntax error.
+func Unmarshal(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	var syn *json.SyntaxError
+	if err == nil || !errors.As(err, &syn) {
+		return err
+	}
+	fixed, changed := dropTrailingCommas(data)
+	if !changed {
+		return err
+	}
+	return json.Unmarshal(fixed, v)
+}
+
+// dropTrailingCommas removes each comma, outside strings, that is followed
+// (after white space) by '}' or ']'.
+func dropTrailingCommas(data []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(data))
+	inString, escaped, changed := false, false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			out = append(out, c)
+			continue
+		}
+		if c == '"' {
+			inString = true
+		} else if c == ',' {
+			j := i + 1
+			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+				j++
+			}
+			if j < len(data) && (data[j] == '}' || data[j] == ']') {
+				changed = true
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, changed
+}
+
+// LooksLikeJSON reports whether b, after leading white space, starts like a
+// JSON object or array.
+func LooksLikeJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n\ufeff")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}

@@ -1,0 +1,38 @@
+package redact
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIsSecret(t *testing.T) {
+	for _, name := range []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token",
+		"access_token", "token", "client_secret", "api_key", "apikey", "password", "key", "sig", "code", "X-Amz-Security-Token"} {
+		assert.True(t, IsSecret(name), name)
+	}
+	for _, name := range []string{"Content-Type", "X-Request-Id", "Retry-After", "page", "X-Amzn-Errortype", "Www-Authenticate", "limit"} {
+		assert.False(t, IsSecret(name), name)
+	}
+}
+
+func TestHeader(t *testing.T) {
+	h := http.Header{"Authorization": {"Bearer s3cr3t"}, "Set-Cookie": {"a=s3cr3t", "b=s3cr3t"}, "X-Request-Id": {"r1"}}
+	got := Header(h)
+	assert.Equal(t, http.Header{"Authorization": {Mask}, "Set-Cookie": {Mask, Mask}, "X-Request-Id": {"r1"}}, got)
+	assert.Equal(t, "Bearer s3cr3t", h.Get("Authorization"), "the original is not modified")
+	assert.Nil(t, Header(nil))
+}
+
+func TestURL(t *testing.T) {
+	u, err := url.Parse("https://user:pw@api.example.test/v1/x?access_token=s3cr3t&page=2&client_secret=s3cr3t&api_key=s3cr3t&token&%zz=1#frag")
+	require.NoError(t, err)
+	got := URL(u)
+	assert.Equal(t, "https://api.example.test/v1/x?access_token=REDACTED&page=2&client_secret=REDACTED&api_key=REDACTED&token&REDACTED", got)
+	assert.NotContains(t, got, "s3cr3t")
+	assert.NotContains(t, got, "pw")
+	assert.Equal(t, "", URL(nil))
+}

@@ -1,0 +1,91 @@
+package iotapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/iotapi/iotapi/internal/httpbody"
+	"github.com/iotapi/iotapi/internal/jsonx"
+	"github.com/iotapi/iotapi/internal/redact"
+	"github.com/iotapi/iotapi/internal/reqid"
+	"github.com/iotapi/iotapi/internal/retryafter"
+)
+
+// BodyLimit is the most bytes of an error body read into an [APIError]:
+// 1 MiB. The rest stays in the response for the caller.
+const BodyLimit = httpbody.Limit
+
+// now is the clock for Retry-After dates; tests replace it.
+var now = time.Now
+
+// NewAPIError builds the *APIError a response implies on its own, before
+// any vendor-specific decoding: Kind, Retryable and Fault from the status,
+// RetryAfter from Retry-After, RequestID from the usual request-id headers,
+// the headers with secrets redacted, and at most [BodyLimit] bytes of the
+// body (decompressed if gzip-encoded). A body that is not JSON becomes the
+// Message (a page's title, or the text's first line). The response body is
+// put back: the caller can still read every byte of it.
+//
+// Vendor decoders start from it; it is exported for vendors this library
+// does not ship.
+func NewAPIError(vendor string, resp *http.Response) *APIError {
+	e := &APIError{
+		Vendor:     vendor,
+		StatusCode: resp.StatusCode,
+		Kind:       KindForStatus(resp.StatusCode),
+		Retryable:  RetryableStatus(resp.StatusCode),
+		Fault:      FaultForStatus(resp.StatusCode),
+		Header:     redact.Header(resp.Header),
+		RequestID:  reqid.FromHeader(resp.Header),
+	}
+	if d, ok := retryafter.Header(resp.Header, now()); ok {
+		e.RetryAfter = d
+	}
+	raw := httpbody.Capture(resp, BodyLimit)
+	e.Body = httpbody.Decoded(resp.Header, raw, BodyLimit)
+	if len(e.Body) > 0 && !jsonx.LooksLikeJSON(e.Body) {
+		e.Message = textMessage(e.Body)
+	}
+	return e
+}
+
+// KindForStatus returns the Kind an HTTP status implies when the body does
+// not say more.
+func KindForStatus(status int) Kind {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusLengthRequired,
+		http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong,
+		http.StatusUnsupportedMediaType, http.StatusRequestedRangeNotSatisfiable,
+		http.StatusRequestHeaderFieldsTooLarge:
+		return InvalidRequest
+	case http.StatusUnauthorized:
+		return Unauthenticated
+	case http.StatusForbidden:
+		return PermissionDenied
+	case http.StatusNotFound, http.StatusGone:
+		return NotFound
+	case http.StatusConflict, http.StatusPreconditionFailed, http.StatusLocked:
+		return Conflict
+	case http.StatusMethodNotAllowed:
+		return MethodNotAllowed
+	case http.StatusTooManyRequests:
+		return RateLimited
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return Unavailable
+	}
+	if status >= 500 && status < 600 {
+		return ServerError
+	}
+	return Unknown
+}
+
+// RetryableStatus reports whether an HTTP status is worth retrying when the
+// vendor's documents say nothing more: 408, 429, 500, 502, 503 and 504.
+func RetryableStatus(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,46 @@
+// Package telemax decodes errors of the Telemax vehicle telematics API into
+// [iotapi.APIError] and plugs its retry rules into the iotapi client.
+//
+// Every Telemax error is {"type", "code", "description", "requestId",
+// "docUrl"}. V1 responses may omit requestId (a request-id header fills it
+// when present); V1 and V2 use different code vocabularies, and types and
+// codes this package does not know are kept verbatim in Type and Code.
+//
+// # Mapping
+//
+// The code decides Kind when this package knows it; otherwise the HTTP
+// status, and when the status says nothing, the type.
+//
+//	code                   HTTP  Kind              Retryable
+//	TOKEN_EXPIRED          401   TokenExpired      no (refresh the token)
+//	TOKEN_MALFORMED        401   Unauthenticated   no
+//	TOKEN_MISSING          401   Unauthenticated   no
+//	INVALID_CREDENTIALS    401   Unauthenticated   no   (V2)
+//	INVALID_SCOPE          403   PermissionDenied  no   (V2)
+//	COMPANY_ACCESS_DENIED  403   PermissionDenied  no
+//	VEHICLE_ACCESS_DENIED  403   PermissionDenied  no
+//	VEHICLE_NOT_FOUND      404   NotFound          no
+//	COMPANY_NOT_FOUND      404   NotFound          no
+//	IMEI_NOT_FOUND         404   NotFound          no
+//	INVALID_DATE_FORMAT    422   InvalidRequest    no
+//	INVALID_ID             422   InvalidRequest    no
+//	INVALID_PARAMETER      422   InvalidRequest    no
+//	TOO_MANY_REQUESTS      429   RateLimited       yes (V2 only; wait Retry-After)
+//	INTERNAL_ERROR         500   ServerError       yes
+//
+//	type              Kind when neither code nor status decides
+//	AUTHENTICATION    Unauthenticated
+//	AUTHORIZATION     PermissionDenied
+//	RESOURCE          NotFound
+//	VALIDATION_ERROR  InvalidRequest
+//	RATE_LIMIT        RateLimited
+//	SERVER_ERROR      ServerError
+//
+// Retryable statuses, as the document lists them: 429, 500 and 503 (plus
+// 502 and 504, which gateways send). Fields: type → Type, code → Code,
+// description → Message, requestId → RequestID, docUrl → DocURL.
+//
+// The retry layer honors the document's 429 rule: after the first 429 wait
+// Retry-After seconds, then double the wait on each further 429 in a row, up
+// to 60 seconds.
+package telemax
