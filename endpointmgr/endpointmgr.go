@@ -1,7 +1,6 @@
 package endpointmgr
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,11 +93,11 @@ var Vendor = iotapi.NewVendor(Name, decode)
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
 type errorEnvelope struct {
-	ErrorCode   jsonx.Text      `json:"error_code"`
-	ErrorToken  jsonx.Text      `json:"error_token"`
-	Message     jsonx.Text      `json:"message"`
-	Description jsonx.Text      `json:"description"`
-	Errors      json.RawMessage `json:"errors"`
+	ErrorCode   jsonx.Text       `json:"error_code"`
+	ErrorToken  jsonx.Text       `json:"error_token"`
+	Message     jsonx.Text       `json:"message"`
+	Description jsonx.Text       `json:"description"`
+	Errors      envelope.Details `json:"errors"`
 }
 
 func decode(e *iotapi.APIError) {
@@ -121,7 +120,7 @@ func decode(e *iotapi.APIError) {
 			e.Message = strings.TrimRight(e.Message, ". ") + ": " + d
 		}
 	}
-	e.Details = envelope.Details(env.Errors)
+	e.Details = env.Errors
 	if k, ok := codeKinds[e.Code]; ok {
 		e.Kind = k
 		e.Retryable = e.Retryable || k == iotapi.RateLimited

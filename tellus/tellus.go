@@ -57,15 +57,31 @@ func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp
 
 // errorEnvelope is the error part of the Tellus envelope.
 type errorEnvelope struct {
-	Code      jsonx.Text      `json:"code"`
-	Message   jsonx.Text      `json:"message"`
-	Details   json.RawMessage `json:"details"`
-	RequestID jsonx.Text      `json:"request_id"`
+	Code      jsonx.Text `json:"code"`
+	Message   jsonx.Text `json:"message"`
+	Details   details    `json:"details"`
+	RequestID jsonx.Text `json:"request_id"`
 }
 
-// detailsHint is the part of details the retry layer reads.
-type detailsHint struct {
-	RetryAfterSeconds jsonx.Text `json:"retry_after_seconds"`
+// details is Tellus's details block: field errors, and on a 429 the wait
+// as retry_after_seconds.
+type details struct {
+	list       envelope.Details
+	retryAfter jsonx.Text
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it never fails.
+func (d *details) UnmarshalJSON(b []byte) error {
+	_ = d.list.UnmarshalJSON(b)
+	if b[0] == '{' {
+		var hint struct {
+			RetryAfterSeconds jsonx.Text `json:"retry_after_seconds"`
+		}
+		if json.Unmarshal(b, &hint) == nil {
+			d.retryAfter = hint.RetryAfterSeconds
+		}
+	}
+	return nil
 }
 
 func decode(e *iotapi.APIError) {
@@ -87,13 +103,8 @@ func apply(e *iotapi.APIError, env *errorEnvelope) {
 			e.Fault = iotapi.FaultForStatus(info.status)
 		}
 	}
-	e.Details = envelope.Details(env.Details)
-	if len(env.Details) > 0 && env.Details[0] == '{' {
-		var hint detailsHint
-		if json.Unmarshal(env.Details, &hint) == nil {
-			if d, ok := retryafter.Parse(string(hint.RetryAfterSeconds), time.Now()); ok && d > e.RetryAfter {
-				e.RetryAfter = d
-			}
-		}
+	e.Details = env.Details.list
+	if d, ok := retryafter.Parse(string(env.Details.retryAfter), time.Now()); ok && d > e.RetryAfter {
+		e.RetryAfter = d
 	}
 }

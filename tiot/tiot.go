@@ -1,7 +1,6 @@
 package tiot
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -75,17 +74,17 @@ func MaybeClientError(err error) bool {
 }
 
 type errorEnvelope struct {
-	Type             jsonx.Text      `json:"type"`
-	Title            jsonx.Text      `json:"title"`
-	Detail           jsonx.Text      `json:"detail"`
-	Message          jsonx.Text      `json:"message"`
-	Error            jsonx.Text      `json:"error"`
-	ErrorDescription jsonx.Text      `json:"error_description"`
-	Code             jsonx.Text      `json:"code"`
-	Errors           json.RawMessage `json:"errors"`
-	RequestID        jsonx.Text      `json:"requestId"`
-	TraceID          jsonx.Text      `json:"traceId"`
-	CorrelationID    jsonx.Text      `json:"correlationId"`
+	Type             jsonx.Text       `json:"type"`
+	Title            jsonx.Text       `json:"title"`
+	Detail           jsonx.Text       `json:"detail"`
+	Message          jsonx.Text       `json:"message"`
+	Error            jsonx.Text       `json:"error"`
+	ErrorDescription jsonx.Text       `json:"error_description"`
+	Code             jsonx.Text       `json:"code"`
+	Errors           envelope.Details `json:"errors"`
+	RequestID        jsonx.Text       `json:"requestId"`
+	TraceID          jsonx.Text       `json:"traceId"`
+	CorrelationID    jsonx.Text       `json:"correlationId"`
 }
 
 func decode(e *iotapi.APIError) {
@@ -113,7 +112,7 @@ func decode(e *iotapi.APIError) {
 	if id := envelope.First(env.RequestID, env.TraceID, env.CorrelationID); id != "" {
 		e.RequestID = id
 	}
-	e.Details = envelope.Details(env.Errors)
+	e.Details = env.Errors
 }
 
 // checkEmptyOK turns a 200 with an empty body into an *iotapi.APIError.

@@ -37,58 +37,63 @@ func (it *item) detail() iotapi.Detail {
 	}
 }
 
-// Details reads a nested error list: an array of objects or strings, a
-// single object, or a single string. Anything else, or nothing, gives nil.
-// At most MaxDetails items are kept.
-func Details(raw json.RawMessage) []iotapi.Detail {
-	raw = trim(raw)
-	if len(raw) == 0 {
+// Details is a nested error list as vendors send it: an array of objects
+// or strings, a single object, or a single string. Items of any other JSON
+// type, and empty ones, are skipped; at most MaxDetails are kept. Decoding
+// into Details never fails.
+type Details []iotapi.Detail
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (ds *Details) UnmarshalJSON(b []byte) error {
+	b = trim(b)
+	if len(b) == 0 {
 		return nil
 	}
-	switch raw[0] {
+	switch b[0] {
 	case '[':
-		var list []json.RawMessage
-		if json.Unmarshal(raw, &list) != nil {
+		var list []entry
+		if json.Unmarshal(b, &list) != nil {
 			return nil
 		}
-		var out []iotapi.Detail
-		for _, r := range list {
-			if len(out) == MaxDetails {
+		for _, e := range list {
+			if len(*ds) == MaxDetails {
 				break
 			}
-			if d, ok := one(r); ok {
-				out = append(out, d)
+			if e.ok {
+				*ds = append(*ds, e.d)
 			}
 		}
-		return out
 	case '{', '"':
-		if d, ok := one(raw); ok {
-			return []iotapi.Detail{d}
+		var e entry
+		if e.UnmarshalJSON(b) == nil && e.ok {
+			*ds = Details{e.d}
 		}
 	}
 	return nil
 }
 
-// one reads one nested error from an object or a string.
-func one(raw json.RawMessage) (iotapi.Detail, bool) {
-	raw = trim(raw)
-	if len(raw) == 0 {
-		return iotapi.Detail{}, false
-	}
-	switch raw[0] {
+// entry is one item of a nested error list.
+type entry struct {
+	d  iotapi.Detail
+	ok bool
+}
+
+// UnmarshalJSON reads an object or a string; it never fails, so one odd
+// item cannot spoil the list.
+func (e *entry) UnmarshalJSON(b []byte) error {
+	switch b[0] {
 	case '{':
 		var it item
-		if json.Unmarshal(raw, &it) != nil {
-			return iotapi.Detail{}, false
+		if json.Unmarshal(b, &it) == nil {
+			e.d = it.detail()
+			e.ok = e.d != (iotapi.Detail{})
 		}
-		d := it.detail()
-		return d, d != (iotapi.Detail{})
 	case '"':
 		var t jsonx.Text
-		_ = t.UnmarshalJSON(raw)
-		return iotapi.Detail{Message: string(t)}, t != ""
+		_ = t.UnmarshalJSON(b)
+		e.d, e.ok = iotapi.Detail{Message: string(t)}, t != ""
 	}
-	return iotapi.Detail{}, false
+	return nil
 }
 
 // First returns the first non-empty text, or "".

@@ -24,15 +24,20 @@ func Capture(resp *http.Response, limit int64) []byte {
 	if resp == nil || resp.Body == nil || resp.Body == http.NoBody || limit <= 0 {
 		return nil
 	}
-	size := int64(512)
-	if cl := resp.ContentLength; cl >= 0 && cl < limit {
-		size = cl + 1 // +1 sees EOF without growing the slice
-	} else if limit < size {
-		size = limit
+	var (
+		prefix []byte
+		err    error
+	)
+	if cl := resp.ContentLength; cl >= 0 && cl <= limit {
+		// The common case: one exact allocation. Bytes past a wrong
+		// Content-Length are not lost: they stay in the original body.
+		prefix = make([]byte, cl)
+		var n int
+		n, err = io.ReadFull(resp.Body, prefix)
+		prefix = prefix[:n]
+	} else {
+		prefix, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit))
-	prefix := buf.Bytes()
 	resp.Body = &replay{prefix: prefix, rest: resp.Body, err: err, closer: resp.Body}
 	return prefix
 }

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRun(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out))
+	rows := map[string]bool{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		rows[strings.Join(strings.Fields(line), " ")] = true
+	}
+	for _, want := range []string{
+		"tellus 401 token expired 2002 no Token expired 0 tls-req-2002",
+		"tiot 429 rate limited - after 1h0m0s Try a new request after 1 hour. 0 -",
+		"dt 501 method not allowed 501 no method not allowed 0 -",
+		"endpointmgr 422 invalid request 1400 no Input validation failed 2 -",
+		"endpointmgr 401 unauthenticated - no Unauthorized 0 7a3c9f2e-1b2d-4c5e-8f90-123456789abc",
+	} {
+		assert.Truef(t, rows[want], "missing row %q in:\n%s", want, out.String())
+	}
+}
