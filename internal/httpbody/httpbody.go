@@ -86,3 +86,15 @@ func Decoded(h http.Header, raw []byte, limit int64) []byte {
 	}
 	return out
 }
+
+// Rest returns the part of a captured body not yet held in memory (the
+// original body after the prefix), or body itself if it was not captured.
+// Draining it lets the connection be reused without re-reading the prefix.
+func Rest(body io.ReadCloser) io.ReadCloser {
+	if r, ok := body.(*replay); ok && r.err == nil {
+		if rc, ok := r.rest.(io.ReadCloser); ok {
+			return rc
+		}
+	}
+	return body
+}

@@ -1,0 +1,175 @@
+package iotapi
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Defaults of the retry layer. Each can be changed with an [Option].
+const (
+	// DefaultMaxRetries is the retries after the first attempt: four
+	// attempts in all, as Azure's SDKs make, one more than the AWS SDK's
+	// standard mode, one fewer than go-retryablehttp's.
+	DefaultMaxRetries = 3
+
+	// DefaultMinBackoff is the first backoff: 1 s, go-retryablehttp's
+	// default and DT's documented minimum after a 500 or 503. Azure's
+	// 0.8 s is close; shorter first waits mostly hit the same overload.
+	DefaultMinBackoff = time.Second
+
+	// DefaultMaxBackoff caps one backoff at 20 s, the AWS SDK's cap: with
+	// three retries the waits are 1–2 s, 2–4 s and 4–8 s, so a call gives up
+	// within about 15 s of waiting, inside common request deadlines.
+	// go-retryablehttp's 30 s and Azure's 60 s suit batch jobs better.
+	DefaultMaxBackoff = 20 * time.Second
+
+	// DefaultMaxRetryAfter is the longest server-directed wait the client
+	// sleeps: 60 s. A longer Retry-After is returned to the caller at once
+	// with APIError.RetryAfter set.
+	DefaultMaxRetryAfter = 60 * time.Second
+
+	// DefaultRetryBudget is the capacity of the client-wide retry budget, in
+	// tokens. A retry costs RetryCost tokens (RetryTimeoutCost after a
+	// timeout); a success returns one token, and a retry that succeeds
+	// returns its cost. A client that meets a total outage cold makes at most
+	// 100/5 = 20 retries before it stops retrying, so 1,000 calls cost at
+	// most 1,020 attempts instead of 4,000.
+	DefaultRetryBudget = 100
+
+	// DefaultMaxBufferedBody bounds the copy made of a request body that
+	// has no GetBody (a body that cannot be re-obtained), so that it can be
+	// replayed: 1 MiB. A larger body is sent once, without retries.
+	DefaultMaxBufferedBody = 1 << 20
+)
+
+// Retry budget costs, in tokens; see DefaultRetryBudget. They are the AWS
+// SDK's retry quota costs.
+const (
+	RetryCost        = 5
+	RetryTimeoutCost = 10
+)
+
+// An Option configures [NewClient] and [NewTransport].
+type Option func(*config)
+
+type config struct {
+	maxRetries         int
+	minBackoff         time.Duration
+	maxBackoff         time.Duration
+	maxRetryAfter      time.Duration
+	budget             int
+	retryNonIdempotent bool
+	maxBufferedBody    int64
+	logger             *slog.Logger
+	onRetry            func(RetryEvent)
+
+	// Injected in tests.
+	sleep func(ctx context.Context, d time.Duration) error
+	rand  func() float64
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		maxRetries:      DefaultMaxRetries,
+		minBackoff:      DefaultMinBackoff,
+		maxBackoff:      DefaultMaxBackoff,
+		maxRetryAfter:   DefaultMaxRetryAfter,
+		budget:          DefaultRetryBudget,
+		maxBufferedBody: DefaultMaxBufferedBody,
+		sleep:           sleep,
+		rand:            randFloat,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithMaxRetries sets how many times a call is retried after its first
+// attempt (default DefaultMaxRetries). 0 disables retries; a negative n
+// counts as 0.
+func WithMaxRetries(n int) Option {
+	return func(c *config) { c.maxRetries = max(n, 0) }
+}
+
+// WithBackoff sets the exponential backoff: the n-th retry (from 0) waits a
+// random time between min·2ⁿ and min·2ⁿ⁺¹, never more than max (defaults
+// DefaultMinBackoff, DefaultMaxBackoff). A vendor's documented minimum wait
+// still holds when min is lower. Values ≤ 0 keep the default; a max below
+// min is raised to min.
+func WithBackoff(min, max time.Duration) Option {
+	return func(c *config) {
+		if min > 0 {
+			c.minBackoff = min
+		}
+		if max > 0 {
+			c.maxBackoff = max
+		}
+		if c.maxBackoff < c.minBackoff {
+			c.maxBackoff = c.minBackoff
+		}
+	}
+}
+
+// WithMaxRetryAfter sets the longest server-directed wait (Retry-After, or
+// a vendor's documented wait) the client sleeps before retrying (default
+// DefaultMaxRetryAfter). When a vendor asks for longer, Do returns at once
+// with the *APIError, its RetryAfter set and Err ErrRetryAfterTooLong, so
+// the caller can schedule the call. d ≤ 0 never sleeps a server-directed
+// wait.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(c *config) { c.maxRetryAfter = max(d, 0) }
+}
+
+// WithRetryBudget sets the capacity of the client-wide retry budget in
+// tokens (default DefaultRetryBudget); 0 or less disables it. The budget
+// keeps an outage from being multiplied by retries: once the failed
+// retries of recent calls have spent it, calls are tried once until
+// successes refill it. Clients do not share budgets.
+func WithRetryBudget(tokens int) Option {
+	return func(c *config) { c.budget = max(tokens, 0) }
+}
+
+// WithRetryNonIdempotent allows retrying POST, PATCH and other
+// non-idempotent requests after failures the vendor may have processed
+// (500, 502, 504, a connection lost after the request was sent). Without
+// it, such a request is retried only when it carries an Idempotency-Key (or
+// X-Idempotency-Key) header, or the failure means it was not processed (429,
+// 503, a refused connection).
+func WithRetryNonIdempotent() Option {
+	return func(c *config) { c.retryNonIdempotent = true }
+}
+
+// WithMaxBufferedBody bounds the copy made of a request body without
+// GetBody so it can be replayed (default DefaultMaxBufferedBody). A larger
+// body is sent without retries. Bodies with GetBody (as http.NewRequest
+// sets for bytes and strings readers) are never copied.
+func WithMaxBufferedBody(n int64) Option {
+	return func(c *config) { c.maxBufferedBody = max(n, 0) }
+}
+
+// WithLogger logs each retry (attempt, status, wait, reason) at Info level
+// and each early stop (budget spent, Retry-After too long, unsafe replay)
+// at Warn level to l. URLs are logged with credentials redacted; headers
+// and bodies are never logged. The default logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithOnRetry calls f before each retry's wait, from the goroutine making
+// the call, for metrics and tracing. f must not block.
+func WithOnRetry(f func(RetryEvent)) Option {
+	return func(c *config) { c.onRetry = f }
+}
+
+// RetryEvent describes a retry about to happen.
+type RetryEvent struct {
+	Vendor     string
+	Method     string
+	URL        string        // with credentials redacted
+	Attempt    int           // the attempt that failed, from 1
+	StatusCode int           // its HTTP status; 0 for a transport error
+	Err        error         // its *APIError, or the transport error
+	Wait       time.Duration // the wait before the next attempt
+}

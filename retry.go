@@ -1,0 +1,200 @@
+package iotapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/iotapi/iotapi/internal/redact"
+)
+
+// NewTransport returns an http.RoundTripper that sends each request through
+// base (http.DefaultTransport if nil) and retries it by v's rules and the
+// options. It returns the final response untouched, err == nil for any HTTP
+// status and the body readable, as http.RoundTripper requires; turning a
+// response into an *APIError is the caller's step (v.CheckResponse, or use
+// [NewClient]). It composes with other RoundTrippers on either side, and
+// never follows redirects itself. It is safe for concurrent use.
+func NewTransport(base http.RoundTripper, v Vendor, opts ...Option) http.RoundTripper {
+	hc := &http.Client{
+		Transport:     hideIdleCloser(base),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &transport{engine: newEngine(hc, v, opts)}
+}
+
+type transport struct{ engine *engine }
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.engine.run(newCall(req.Context()), req)
+	if err != nil {
+		return nil, unwrapURLError(err) // the outer http.Client wraps it again
+	}
+	return resp, nil
+}
+
+// Client sends requests to one vendor with retries and returns failures as
+// errors: an *APIError for a non-2xx response, a *RequestError when no
+// response came. It is safe for concurrent use.
+type Client struct {
+	engine  *engine
+	timeout time.Duration
+}
+
+// NewClient returns a Client that sends through a copy of hc
+// (http.DefaultClient if nil), keeping its Transport, Jar, CheckRedirect and
+// Timeout; hc itself is not modified. hc's Timeout bounds the whole call,
+// retries and waits included, and the reading of the response body, as it
+// does for hc.
+func NewClient(hc *http.Client, v Vendor, opts ...Option) *Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	inner := &http.Client{Transport: hideIdleCloser(hc.Transport), Jar: hc.Jar, CheckRedirect: hc.CheckRedirect}
+	return &Client{engine: newEngine(inner, v, opts), timeout: hc.Timeout}
+}
+
+// Do sends req, retrying by the vendor's rules. It returns the response for
+// a 2xx status; the caller must close its body. Otherwise it returns a nil
+// response (its body already drained and closed) and:
+//   - for a final response of another status, an *APIError from the
+//     vendor's decoder, with Attempts set and Err saying why retrying
+//     stopped early, if it did;
+//   - when the context ends or the Timeout passes during a wait, the
+//     latest *APIError with Err matching context.Canceled or
+//     context.DeadlineExceeded, or a *RequestError if no response came;
+//   - when no response came, a *RequestError matching errors.Is for its
+//     cause (syscall.ECONNREFUSED, context.DeadlineExceeded, ...).
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if req == nil || req.URL == nil {
+		return nil, errors.New("iotapi: Do: nil request or URL")
+	}
+	ctx, cancel := req.Context(), context.CancelFunc(nil)
+	if c.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	st := newCall(ctx)
+	resp, err := c.engine.run(st, req)
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if err = c.engine.vendor.checkSuccess(resp); err == nil {
+			if cancel != nil {
+				resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+			}
+			return resp, nil
+		}
+	}
+	if cancel != nil {
+		defer cancel()
+	}
+	if resp != nil {
+		defer drain(resp.Body)
+	}
+	return nil, c.failure(st, req, resp, err)
+}
+
+// failure builds Do's error.
+func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err error) error {
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr): // a failed success check
+	case resp != nil && st.last != nil:
+		apiErr = st.last
+	case resp != nil:
+		apiErr = c.engine.vendor.decodeError(resp) // 1xx or 3xx: not decoded while retrying
+	case st.last != nil && st.parent.Err() != nil:
+		apiErr = st.last // the context ended during a wait after this response
+		st.stop = st.parent.Err()
+	default:
+		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: redact.URL(req.URL),
+			Attempts: max(st.attempts, 1), Err: unwrapURLError(err), Stop: st.stop}
+	}
+	apiErr.Attempts = max(st.attempts, 1)
+	if st.stop != nil {
+		apiErr.Err = st.stop
+	}
+	return apiErr
+}
+
+// checkSuccess runs the vendor's success check on a 2xx response.
+func (v Vendor) checkSuccess(resp *http.Response) error {
+	if v.success == nil {
+		return nil
+	}
+	return v.success(resp)
+}
+
+// RequestError is a call that got no usable response: the connection failed,
+// the context ended, or the request could not be sent. Err is the cause;
+// errors.Is reaches it and Stop.
+type RequestError struct {
+	Vendor   string
+	Method   string
+	URL      string // with credentials redacted
+	Attempts int
+	Err      error // the last attempt's error
+	Stop     error // why retrying stopped early, if it did (see ErrNotReplayable, ErrRetryBudgetExhausted)
+}
+
+// Error returns one line: vendor, method, redacted URL, attempts and cause.
+func (e *RequestError) Error() string {
+	s := e.Vendor
+	if s == "" {
+		s = "iotapi"
+	}
+	s += ": " + e.Method + " " + e.URL
+	if e.Attempts > 1 {
+		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
+	}
+	s += ": " + oneLine(e.Err.Error(), 2*maxMessage)
+	if e.Stop != nil {
+		s += ": " + e.Stop.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause and the stop reason, for errors.Is and errors.As.
+func (e *RequestError) Unwrap() []error {
+	if e.Stop != nil {
+		return []error{e.Err, e.Stop}
+	}
+	return []error{e.Err}
+}
+
+// cancelOnClose releases a call's timeout when its body is closed or read
+// to the end, as http.Client does for its Timeout.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.cancel()
+	}
+	return n, err
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// hideIdleCloser wraps rt (http.DefaultTransport if nil) so that
+// go-retryablehttp, which closes its client's idle connections whenever it
+// gives up, cannot reach rt's pool: other calls share it.
+func hideIdleCloser(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return roundTripper{rt}
+}
+
+type roundTripper struct{ rt http.RoundTripper }
+
+func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return r.rt.RoundTrip(req) }

@@ -1,0 +1,213 @@
+package iotapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/iotapitest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recorder keeps a hash of every request body the server receives.
+type recorder struct {
+	mu     sync.Mutex
+	bodies [][32]byte
+	sizes  []int
+}
+
+func (r *recorder) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.bodies = append(r.bodies, sha256.Sum256(b))
+		r.sizes = append(r.sizes, len(b))
+		r.mu.Unlock()
+		next.ServeHTTP(w, req)
+	})
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bodies)
+}
+
+func payload(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
+
+func TestClient_NonIdempotentReplayRules(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		status  string
+		key     bool
+		optIn   bool
+		want    int
+		stopped bool
+	}{
+		{"POST 500 is not replayed", "500", false, false, 1, true},
+		{"POST 504 is not replayed", "504", false, false, 1, true},
+		{"POST 503 was not processed: replayed", "503", false, false, 4, false},
+		{"POST 429 was not processed: replayed", "429", false, false, 4, false},
+		{"POST 500 with Idempotency-Key is replayed", "500", true, false, 4, false},
+		{"POST 500 with WithRetryNonIdempotent is replayed", "500", false, true, 4, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &recorder{}
+			srv := serveHandler(t, rec.wrap(iotapitest.NewPlan(iotapitest.Always(canned("dt", c.status)))))
+			var opts []iotapi.Option
+			if c.optIn {
+				opts = append(opts, iotapi.WithRetryNonIdempotent())
+			}
+			cl, _ := newClient(dt.Vendor, opts...)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader([]byte(`{"name":"probe"}`)))
+			if c.key {
+				req.Header.Set("Idempotency-Key", "k-1")
+			}
+			_, err := cl.Do(req)
+			require.Error(t, err)
+			assert.Equal(t, c.want, rec.count())
+			if c.stopped {
+				assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
+			} else {
+				assert.NotErrorIs(t, err, iotapi.ErrNotReplayable)
+			}
+		})
+	}
+}
+
+func TestClient_PostNotReplayedAfterConnectionLost(t *testing.T) {
+	rec := &recorder{}
+	srv := serveHandler(t, rec.wrap(iotapitest.NewPlan(iotapitest.Always(iotapitest.Reset()))))
+	cl, _ := newClient(dt.Vendor)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"a":1}`))
+	_, err := cl.Do(req)
+	assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
+	assert.Equal(t, 1, rec.count(), "the server may have acted on it: sent once")
+
+	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err = cl.Do(req)
+	require.Error(t, err)
+	assert.Equal(t, 5, rec.count(), "a GET is retried")
+}
+
+func TestClient_BodiesReplayedByteForByte(t *testing.T) {
+	big := payload(64 << 10)
+	for name, mk := range map[string]func(string) *http.Request{
+		"GetBody": func(u string) *http.Request {
+			r, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(big))
+			return r
+		},
+		"no GetBody (buffered)": func(u string) *http.Request {
+			r, _ := http.NewRequest(http.MethodPut, u, io.NopCloser(io.MultiReader(bytes.NewReader(big[:1000]), bytes.NewReader(big[1000:]))))
+			return r
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			srv := serveHandler(t, rec.wrap(iotapitest.NewPlan(iotapitest.Times(3, canned("dt", "500")), iotapitest.Always(iotapitest.OK(`{}`)))))
+			cl, _ := newClient(dt.Vendor)
+			resp, err := cl.Do(mk(srv.URL))
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, 4, rec.count())
+			for i, h := range rec.bodies {
+				assert.Equal(t, sha256.Sum256(big), h, "attempt %d", i+1)
+				assert.Equal(t, len(big), rec.sizes[i])
+			}
+		})
+	}
+}
+
+func TestClient_UnreplayableBodyIsSentOnce(t *testing.T) {
+	rec := &recorder{}
+	srv := serveHandler(t, rec.wrap(iotapitest.NewPlan(iotapitest.Always(canned("dt", "503")))))
+	cl, _ := newClient(dt.Vendor, iotapi.WithMaxBufferedBody(1024))
+	big := payload(4096)
+	req, _ := http.NewRequest(http.MethodPut, srv.URL, io.NopCloser(bytes.NewReader(big)))
+	_, err := cl.Do(req)
+	assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
+	require.Equal(t, 1, rec.count())
+	assert.Equal(t, sha256.Sum256(big), rec.bodies[0], "sent whole, though not buffered whole")
+}
+
+func TestClient_LogsAndReportsRetriesWithoutSecrets(t *testing.T) {
+	const secret = "tok-PLANTED-9f2"
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Times(1, canned("dt", "503")), iotapitest.Times(1, canned("dt", "429")), iotapitest.Always(canned("dt", "500"))))
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	var events []iotapi.RetryEvent
+	cl, _ := newClient(dt.Vendor,
+		iotapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
+		iotapi.WithOnRetry(func(ev iotapi.RetryEvent) { mu.Lock(); events = append(events, ev); mu.Unlock() }),
+		iotapi.WithMaxRetries(3))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/x?api_key="+secret+"&client_secret="+secret, strings.NewReader(`{"password":"`+secret+`"}`))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Cookie", "sid="+secret)
+	_, err := cl.Do(req)
+	assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
+
+	require.Len(t, events, 2)
+	assert.Equal(t, 1, events[0].Attempt)
+	assert.Equal(t, 503, events[0].StatusCode)
+	assert.Equal(t, 429, events[1].StatusCode)
+	assert.Equal(t, "dt", events[0].Vendor)
+	assert.Contains(t, events[0].URL, "api_key=REDACTED")
+	assert.Contains(t, logs.String(), `"msg":"iotapi: retrying"`)
+	assert.Contains(t, logs.String(), `"msg":"iotapi: not retrying"`, "the POST's 500 is not replayed, and says so")
+	for _, s := range []string{logs.String(), err.Error(), events[0].URL, events[1].URL} {
+		assert.NotContains(t, s, secret)
+	}
+}
+
+func TestClient_SilentByDefault(t *testing.T) {
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(old)
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "503"))))
+	cl, _ := newClient(dt.Vendor)
+	_, err := get(t, cl, srv.URL)
+	require.Error(t, err)
+	assert.Empty(t, logs.String())
+}
+
+func TestClient_ContextValuesReachTheTransport(t *testing.T) {
+	type key struct{}
+	var got any
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.Context().Value(key{})
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	srv := serve(t, iotapitest.NewPlan())
+	cl := iotapi.NewClient(&http.Client{Transport: rt}, dt.Vendor)
+	req, _ := http.NewRequestWithContext(context.WithValue(context.Background(), key{}, "v"), http.MethodGet, srv.URL, nil)
+	resp, err := cl.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "v", got)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	return serve(t, iotapitest.NewPlan(iotapitest.Always(h.ServeHTTP)))
+}
