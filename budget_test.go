@@ -23,7 +23,10 @@ type counting struct {
 	next http.Handler
 }
 
-func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.n.Add(1); c.next.ServeHTTP(w, r) }
+func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.n.Add(1)
+	c.next.ServeHTTP(w, r)
+}
 
 // run makes calls from workers goroutines and returns the successes.
 func run(t *testing.T, calls, workers int, do func() bool) int {

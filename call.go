@@ -25,11 +25,11 @@ type call struct {
 	last       *APIError // the latest attempt's decoded error; nil if it did not fail with a response
 	stop       error     // why retrying stopped early, if it did
 
-	status     int           // status of the latest failed response
-	streak     int           // failed responses in a row with that status
-	retries    map[int]int   // retries made per status, for rules with MaxRetries
-	wait       time.Duration // planned wait before the next attempt
-	retryCost  int64         // budget tokens held by the retry in flight
+	status    int           // status of the latest failed response
+	streak    int           // failed responses in a row with that status
+	retries   map[int]int   // retries made per status, for rules with MaxRetries
+	wait      time.Duration // planned wait before the next attempt
+	retryCost int64         // budget tokens held by the retry in flight
 }
 
 func newCall(parent context.Context) *call { return &call{parent: parent} }

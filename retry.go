@@ -197,4 +197,6 @@ func hideIdleCloser(rt http.RoundTripper) http.RoundTripper {
 
 type roundTripper struct{ rt http.RoundTripper }
 
-func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return r.rt.RoundTrip(req) }
+func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	return r.rt.RoundTrip(req)
+}

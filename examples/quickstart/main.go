@@ -1,7 +1,8 @@
 // Command quickstart shows iotapi against an in-process simulator of the
 // five vendors: no network, no keys. It calls each simulated vendor, gets
 // its documented error bodies back, and prints them normalized into
-// iotapi.APIError.
+// iotapi.APIError; then it runs scripted failures through the retry client
+// and prints each retry as it happens.
 //
 //	go run ./examples/quickstart
 package main
@@ -24,7 +25,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	err := run(os.Stdout)
+	if err == nil {
+		fmt.Println()
+		err = runRetries(os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}

@@ -26,3 +26,22 @@ func TestRun(t *testing.T) {
 		assert.Truef(t, rows[want], "missing row %q in:\n%s", want, out.String())
 	}
 }
+
+func TestRunRetries(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, runRetries(&out))
+	got := out.String()
+	for _, want := range []string{
+		"attempt 1: tellus: 500 internal server error (code 9001); retrying in",
+		"attempt 2: tellus: 500 internal server error (code 9001); retrying in",
+		"200 after 3 calls to the vendor",
+		"attempt 1: tellus: 429 too many requests (code 5001); retrying in 1s",
+		"200 after 2 calls to the vendor",
+		"error: tiot: 429 try a new request after 1 hour: not retried: the server asked to wait longer",
+		"the caller can schedule the call for 1h0m0s from now",
+		"error: endpointmgr: 404 endpoint with id 7 not found (code 1201)",
+	} {
+		assert.Contains(t, got, want)
+	}
+	assert.Equal(t, 3, strings.Count(got, "retrying in"), "two retries after 500s, one after the 429, none for the rest")
+}

@@ -1,0 +1,123 @@
+package iotapi_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/dt"
+)
+
+// The success path, on a loopback server, in one run: bare net/http, raw
+// go-retryablehttp, and iotapi's Client and Transport. Compare with
+// benchstat (see BENCHMARKS.md).
+
+func benchServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"devices":[{"id":"d1","name":"sensor"}]}`))
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func benchTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+type doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// rawRetryable adapts go-retryablehttp's client to doer.
+type rawRetryable struct{ c *retryablehttp.Client }
+
+func (r rawRetryable) Do(req *http.Request) (*http.Response, error) {
+	rr, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return r.c.Do(rr)
+}
+
+func clients() map[string]func() doer {
+	return map[string]func() doer{
+		"bare": func() doer { return &http.Client{Transport: benchTransport()} },
+		"retryablehttp": func() doer {
+			c := retryablehttp.NewClient()
+			c.Logger = nil
+			c.HTTPClient = &http.Client{Transport: benchTransport()}
+			return rawRetryable{c}
+		},
+		"iotapi.Client": func() doer { return iotapi.NewClient(&http.Client{Transport: benchTransport()}, dt.Vendor) },
+		"iotapi.Transport": func() doer {
+			return &http.Client{Transport: iotapi.NewTransport(benchTransport(), dt.Vendor)}
+		},
+	}
+}
+
+func consume(b *testing.B, resp *http.Response, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+func BenchmarkGet(b *testing.B) {
+	srv := benchServer(b)
+	for _, name := range []string{"bare", "retryablehttp", "iotapi.Client", "iotapi.Transport"} {
+		b.Run(name, func(b *testing.B) {
+			c := clients()[name]()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+				resp, err := c.Do(req)
+				consume(b, resp, err)
+			}
+		})
+	}
+}
+
+func BenchmarkPost64KiB(b *testing.B) {
+	srv := benchServer(b)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
+	for _, name := range []string{"bare", "retryablehttp", "iotapi.Client", "iotapi.Transport"} {
+		b.Run(name, func(b *testing.B) {
+			c := clients()[name]()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+				resp, err := c.Do(req)
+				consume(b, resp, err)
+			}
+		})
+	}
+}
+
+// BenchmarkParallelGet is throughput through one shared client.
+func BenchmarkParallelGet(b *testing.B) {
+	srv := benchServer(b)
+	for _, name := range []string{"bare", "iotapi.Client"} {
+		b.Run(name, func(b *testing.B) {
+			c := clients()[name]()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+					resp, err := c.Do(req)
+					consume(b, resp, err)
+				}
+			})
+		})
+	}
+}
