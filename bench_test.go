@@ -27,9 +27,12 @@ func benchServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-func benchTransport() *http.Transport {
+// benchTransport returns a fresh transport whose idle connections are
+// closed when the benchmark ends, so runs do not pile up connections.
+func benchTransport(b *testing.B) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
+	b.Cleanup(t.CloseIdleConnections)
 	return t
 }
 
@@ -48,18 +51,18 @@ func (r rawRetryable) Do(req *http.Request) (*http.Response, error) {
 	return r.c.Do(rr)
 }
 
-func clients() map[string]func() doer {
+func clients(b *testing.B) map[string]func() doer {
 	return map[string]func() doer{
-		"bare": func() doer { return &http.Client{Transport: benchTransport()} },
+		"bare": func() doer { return &http.Client{Transport: benchTransport(b)} },
 		"retryablehttp": func() doer {
 			c := retryablehttp.NewClient()
 			c.Logger = nil
-			c.HTTPClient = &http.Client{Transport: benchTransport()}
+			c.HTTPClient = &http.Client{Transport: benchTransport(b)}
 			return rawRetryable{c}
 		},
-		"iotapi.Client": func() doer { return iotapi.NewClient(&http.Client{Transport: benchTransport()}, dt.Vendor) },
+		"iotapi.Client": func() doer { return iotapi.NewClient(&http.Client{Transport: benchTransport(b)}, dt.Vendor) },
 		"iotapi.Transport": func() doer {
-			return &http.Client{Transport: iotapi.NewTransport(benchTransport(), dt.Vendor)}
+			return &http.Client{Transport: iotapi.NewTransport(benchTransport(b), dt.Vendor)}
 		},
 	}
 }
@@ -75,8 +78,8 @@ func consume(b *testing.B, resp *http.Response, err error) {
 func BenchmarkGet(b *testing.B) {
 	srv := benchServer(b)
 	for _, name := range []string{"bare", "retryablehttp", "iotapi.Client", "iotapi.Transport"} {
-		b.Run(name, func(b *testing.B) {
-			c := clients()[name]()
+		b.Run("impl="+name, func(b *testing.B) {
+			c := clients(b)[name]()
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -91,8 +94,8 @@ func BenchmarkPost64KiB(b *testing.B) {
 	srv := benchServer(b)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
 	for _, name := range []string{"bare", "retryablehttp", "iotapi.Client", "iotapi.Transport"} {
-		b.Run(name, func(b *testing.B) {
-			c := clients()[name]()
+		b.Run("impl="+name, func(b *testing.B) {
+			c := clients(b)[name]()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for i := 0; i < b.N; i++ {
@@ -108,8 +111,8 @@ func BenchmarkPost64KiB(b *testing.B) {
 func BenchmarkParallelGet(b *testing.B) {
 	srv := benchServer(b)
 	for _, name := range []string{"bare", "iotapi.Client"} {
-		b.Run(name, func(b *testing.B) {
-			c := clients()[name]()
+		b.Run("impl="+name, func(b *testing.B) {
+			c := clients(b)[name]()
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -118,6 +121,39 @@ func BenchmarkParallelGet(b *testing.B) {
 					consume(b, resp, err)
 				}
 			})
+		})
+	}
+}
+
+// memTransport answers every request in memory, so BenchmarkOverhead
+// measures the layers above the network alone.
+type memTransport struct{ body []byte }
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(m.body)), ContentLength: int64(len(m.body)), Request: r}, nil
+}
+
+// BenchmarkOverhead is the success-path cost of each layer without a
+// network: what iotapi adds to a call, in ns and allocations.
+func BenchmarkOverhead(b *testing.B) {
+	mem := memTransport{body: []byte(`{"devices":[]}`)}
+	for name, c := range map[string]doer{
+		"bare":             &http.Client{Transport: mem},
+		"iotapi.Client":    iotapi.NewClient(&http.Client{Transport: mem}, dt.Vendor),
+		"iotapi.Transport": &http.Client{Transport: iotapi.NewTransport(mem, dt.Vendor)},
+	} {
+		b.Run("impl="+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodGet, "http://vendor.test/v1/devices", nil)
+				resp, err := c.Do(req)
+				consume(b, resp, err)
+			}
 		})
 	}
 }
