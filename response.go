@@ -1,6 +1,8 @@
 package iotapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -44,9 +46,23 @@ func NewAPIError(vendor string, resp *http.Response) *APIError {
 	raw := httpbody.Capture(resp, BodyLimit)
 	e.Body = httpbody.Decoded(resp.Header, raw, BodyLimit)
 	if len(e.Body) > 0 && !jsonx.LooksLikeJSON(e.Body) {
-		e.Message = textMessage(e.Body)
+		e.Message = bodyMessage(e.Body)
 	}
 	return e
+}
+
+// bodyMessage summarizes a body that is not a JSON object or array: a JSON
+// string is its text; null, a number or a boolean says nothing; anything
+// else is text or HTML.
+func bodyMessage(body []byte) string {
+	if json.Valid(body) {
+		var s jsonx.Text
+		if b := bytes.TrimSpace(body); len(b) > 0 && b[0] == '"' {
+			_ = s.UnmarshalJSON(b)
+		}
+		return oneLine(string(s), maxMessage)
+	}
+	return textMessage(body)
 }
 
 // KindForStatus returns the Kind an HTTP status implies when the body does

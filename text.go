@@ -6,9 +6,17 @@ import (
 	"strings"
 )
 
+// textScan bounds how much of a non-JSON body is searched for a message:
+// a page's title and a text's first line come early.
+const textScan = 8 << 10
+
 // textMessage summarizes a body that is not JSON: an HTML page's title (or
-// first heading), else the first non-empty line of text.
+// first heading), else the first non-empty line of text. It reads at most
+// textScan bytes of it.
 func textMessage(body []byte) string {
+	if len(body) > textScan {
+		body = body[:textScan]
+	}
 	if s := htmlElement(body, "title"); s != "" {
 		return s
 	}

@@ -28,13 +28,17 @@ func Capture(resp *http.Response, limit int64) []byte {
 		prefix []byte
 		err    error
 	)
-	if cl := resp.ContentLength; cl >= 0 && cl <= limit {
-		// The common case: one exact allocation. Bytes past a wrong
-		// Content-Length are not lost: they stay in the original body.
-		prefix = make([]byte, cl)
+	if cl := resp.ContentLength; cl >= 0 {
+		// One exact allocation: the body, or the bound. Bytes past a wrong
+		// Content-Length or past the bound are not lost: they stay in the
+		// original body.
+		prefix = make([]byte, min(cl, limit))
 		var n int
 		n, err = io.ReadFull(resp.Body, prefix)
 		prefix = prefix[:n]
+		if err == io.EOF { // an empty body
+			err = nil
+		}
 	} else {
 		prefix, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	}

@@ -78,7 +78,7 @@ func Number(b []byte) string {
 func Unmarshal(data []byte, v any) error {
 	err := json.Unmarshal(data, v)
 	var syn *json.SyntaxError
-	if err == nil || !errors.As(err, &syn) {
+	if err == nil || !errors.As(err, &syn) || !LooksLikeJSON(data) {
 		return err
 	}
 	fixed, changed := dropTrailingCommas(data)
@@ -89,13 +89,15 @@ func Unmarshal(data []byte, v any) error {
 }
 
 // dropTrailingCommas removes each comma, outside strings, that is followed
-// (after white space) by '}' or ']'.
+// (after white space) by '}' or ']'. It copies data only when it finds one.
 func dropTrailingCommas(data []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(data))
-	inString, escaped, changed := false, false, false
+	var out []byte
+	inString, escaped := false, false
 	for i := 0; i < len(data); i++ {
 		c := data[i]
-		if inString {
+		drop := false
+		switch {
+		case inString:
 			switch {
 			case escaped:
 				escaped = false
@@ -104,24 +106,25 @@ func dropTrailingCommas(data []byte) ([]byte, bool) {
 			case c == '"':
 				inString = false
 			}
-			out = append(out, c)
-			continue
-		}
-		if c == '"' {
+		case c == '"':
 			inString = true
-		} else if c == ',' {
+		case c == ',':
 			j := i + 1
 			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
 				j++
 			}
-			if j < len(data) && (data[j] == '}' || data[j] == ']') {
-				changed = true
-				continue
-			}
+			drop = j < len(data) && (data[j] == '}' || data[j] == ']')
 		}
-		out = append(out, c)
+		if drop && out == nil {
+			out = append(make([]byte, 0, len(data)), data[:i]...)
+		} else if !drop && out != nil {
+			out = append(out, c)
+		}
 	}
-	return out, changed
+	if out == nil {
+		return data, false
+	}
+	return out, true
 }
 
 // LooksLikeJSON reports whether b, after leading white space, starts like a

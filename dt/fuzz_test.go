@@ -1,0 +1,20 @@
+package dt_test
+
+import (
+	"testing"
+
+	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/internal/fixture"
+)
+
+// FuzzCheckResponse feeds CheckResponse arbitrary statuses, headers and
+// bodies, seeded with every dt fixture and near misses of each. Properties
+// (fixture.CheckFuzzProperties): it never panics; a 2xx gives nil and any
+// other status an *iotapi.APIError with that status; the caller reads back
+// every byte of the body; Error() is one line with no planted secret.
+func FuzzCheckResponse(f *testing.F) {
+	fixture.FuzzSeeds(f, dt.Name)
+	f.Fuzz(func(t *testing.T, status int, header string, body []byte) {
+		fixture.CheckFuzzProperties(t, dt.CheckResponse, status, header, body)
+	})
+}

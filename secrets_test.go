@@ -1,0 +1,128 @@
+package iotapi_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/iotapitest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Planted credentials: each must stay out of everything the library prints.
+var planted = map[string]string{
+	"authorization": "bearer-PLANTED-a1",
+	"cookie":        "cookie-PLANTED-b2",
+	"access_token":  "query-PLANTED-c3",
+	"token":         "query-PLANTED-d4",
+	"client_secret": "query-PLANTED-e5",
+	"api_key":       "query-PLANTED-f6",
+	"body":          "body-PLANTED-g7",
+}
+
+// secretRequest builds a request carrying every planted credential.
+func secretRequest(t *testing.T, method, base string) *http.Request {
+	t.Helper()
+	url := fmt.Sprintf("%s/v1/things?access_token=%s&token=%s&client_secret=%s&api_key=%s&page=2",
+		base, planted["access_token"], planted["token"], planted["client_secret"], planted["api_key"])
+	req, err := http.NewRequest(method, url, strings.NewReader(`{"password":"`+planted["body"]+`"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+planted["authorization"])
+	req.Header.Set("Cookie", "sid="+planted["cookie"])
+	req.Header.Set("Idempotency-Key", "k1")
+	return req
+}
+
+// echoing answers like a careless gateway: it echoes the credentials it
+// received into response headers, around a documented error body.
+func echoing(resp iotapitest.Response) iotapitest.Action {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", r.Header.Get("Cookie"))
+		w.Header().Set("Authorization", r.Header.Get("Authorization"))
+		w.Header().Set("X-Auth-Token", r.Header.Get("Authorization"))
+		w.Header().Set("X-Api-Key", r.URL.Query().Get("api_key"))
+		resp.ServeHTTP(w, r)
+	}
+}
+
+func assertNoPlanted(t *testing.T, where, text string) {
+	t.Helper()
+	for name, secret := range planted {
+		assert.NotContainsf(t, text, secret, "%s leaks the %s credential", where, name)
+	}
+}
+
+func TestSecretsNeverLeave(t *testing.T) {
+	plan := iotapitest.NewPlan(
+		iotapitest.Times(1, echoing(iotapitest.MustLookup("dt", "503"))),
+		iotapitest.Times(1, echoing(iotapitest.MustLookup("dt", "429").WithHeader("Retry-After", "1"))),
+		iotapitest.Always(echoing(iotapitest.MustLookup("dt", "401"))),
+	)
+	srv := serve(t, plan)
+
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	var events []string
+	c, _ := newClient(dt.Vendor,
+		iotapi.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		iotapi.WithOnRetry(func(ev iotapi.RetryEvent) {
+			mu.Lock()
+			events = append(events, fmt.Sprintf("%+v %v", ev, ev.Err))
+			mu.Unlock()
+		}))
+
+	_, err := c.Do(secretRequest(t, http.MethodPost, srv.URL))
+	var e *iotapi.APIError
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 401, e.StatusCode)
+	assert.Len(t, events, 2)
+
+	assertNoPlanted(t, "Error()", err.Error())
+	assertNoPlanted(t, "the APIError", fmt.Sprintf("%+v %#v", e, *e))
+	var hdr bytes.Buffer
+	require.NoError(t, e.Header.Write(&hdr))
+	assertNoPlanted(t, "APIError.Header", hdr.String())
+	assertNoPlanted(t, "the slog output", logs.String())
+	assertNoPlanted(t, "the retry events", strings.Join(events, "\n"))
+	assert.Contains(t, logs.String(), "access_token=REDACTED", "the URL is logged, redacted")
+}
+
+func TestSecretsNeverLeave_NoResponse(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	var logs bytes.Buffer
+	c, _ := newClient(dt.Vendor, iotapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	_, err := c.Do(secretRequest(t, http.MethodGet, base))
+	var re *iotapi.RequestError
+	require.ErrorAs(t, err, &re)
+	assertNoPlanted(t, "RequestError", err.Error())
+	assertNoPlanted(t, "RequestError fields", fmt.Sprintf("%+v", *re))
+	assertNoPlanted(t, "the slog output", logs.String())
+}
+
+func TestSecretsNeverLeave_Transport(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(echoing(iotapitest.MustLookup("dt", "403")))))
+	hc := &http.Client{Transport: iotapi.NewTransport(nil, dt.Vendor)}
+	resp, err := hc.Do(secretRequest(t, http.MethodGet, srv.URL))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	err = dt.CheckResponse(resp)
+	var e *iotapi.APIError
+	require.True(t, errors.As(err, &e))
+	var hdr bytes.Buffer
+	require.NoError(t, e.Header.Write(&hdr))
+	assertNoPlanted(t, "Error()", err.Error())
+	assertNoPlanted(t, "APIError.Header", hdr.String())
+	_, _ = io.Copy(io.Discard, resp.Body)
+}
