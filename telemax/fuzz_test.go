@@ -3,8 +3,8 @@ package telemax_test
 import (
 	"testing"
 
-	"github.com/iotapi/iotapi/telemax"
 	"github.com/iotapi/iotapi/internal/fixture"
+	"github.com/iotapi/iotapi/telemax"
 )
 
 // FuzzCheckResponse feeds CheckResponse arbitrary statuses, headers and

@@ -3,8 +3,8 @@ package tellus_test
 import (
 	"testing"
 
-	"github.com/iotapi/iotapi/tellus"
 	"github.com/iotapi/iotapi/internal/fixture"
+	"github.com/iotapi/iotapi/tellus"
 )
 
 // FuzzCheckResponse feeds CheckResponse arbitrary statuses, headers and

@@ -3,8 +3,8 @@ package tiot_test
 import (
 	"testing"
 
-	"github.com/iotapi/iotapi/tiot"
 	"github.com/iotapi/iotapi/internal/fixture"
+	"github.com/iotapi/iotapi/tiot"
 )
 
 // FuzzCheckResponse feeds CheckResponse arbitrary statuses, headers and

@@ -40,10 +40,33 @@ func Capture(resp *http.Response, limit int64) []byte {
 			err = nil
 		}
 	} else {
-		prefix, err = io.ReadAll(io.LimitReader(resp.Body, limit))
+		prefix, err = readDoubling(resp.Body, limit)
 	}
 	resp.Body = &replay{prefix: prefix, rest: resp.Body, err: err, closer: resp.Body}
 	return prefix
+}
+
+// readDoubling reads at most limit bytes of a body of unknown length into a
+// buffer that doubles as it fills, so the allocations add up to at most
+// about twice what is kept, whatever the runtime's append policy.
+func readDoubling(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(limit, 4<<10))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // replay yields prefix, then rest (or the error that stopped Capture).
