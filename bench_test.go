@@ -2,14 +2,19 @@ package iotapi_test
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/iotapitest"
 )
 
 // The success path, on a loopback server, in one run: bare net/http, raw
@@ -156,4 +161,68 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOutageAmplification reports attempts per call over rounds of
+// 1,000 calls from a cold client to an always-503 server (the retry budget
+// at work), beside raw go-retryablehttp's defaults.
+func BenchmarkOutageAmplification(b *testing.B) {
+	srv := &counting{next: iotapitest.NewPlan(iotapitest.Always(iotapitest.Respond(iotapitest.MustLookup("dt", "503"))))}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(hs.Close)
+	const calls = 1000
+	noSleep := iotapi.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+	for name, mk := range map[string]func() doer{
+		"iotapi.Client": func() doer { return iotapi.NewClient(&http.Client{Transport: benchTransport(b)}, dt.Vendor, noSleep) },
+		"retryablehttp": func() doer {
+			c := retryablehttp.NewClient()
+			c.Logger = nil
+			c.HTTPClient = &http.Client{Transport: benchTransport(b)}
+			c.Backoff = func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
+			return rawRetryable{c}
+		},
+	} {
+		b.Run("impl="+name, func(b *testing.B) {
+			srv.n.Store(0)
+			for i := 0; i < b.N; i++ {
+				c := mk()
+				for j := 0; j < calls; j++ {
+					req, _ := http.NewRequest(http.MethodGet, hs.URL, nil)
+					if resp, err := c.Do(req); err == nil {
+						resp.Body.Close()
+					}
+				}
+			}
+			b.ReportMetric(float64(srv.n.Load())/float64(b.N*calls), "attempts/call")
+		})
+	}
+}
+
+// BenchmarkTransientRescue reports the share of calls that succeed with 10%
+// random 503s and 3 retries, from parallel goroutines through one client.
+func BenchmarkTransientRescue(b *testing.B) {
+	var n atomic.Int64
+	fail := iotapitest.Respond(iotapitest.MustLookup("dt", "503"))
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rand.Float64() < 0.10 {
+			fail(w, r)
+			return
+		}
+		iotapitest.OK(`{}`)(w, r)
+	}))
+	b.Cleanup(hs.Close)
+	c := iotapi.NewClient(&http.Client{Transport: benchTransport(b)}, dt.Vendor, iotapi.WithMaxRetries(3),
+		iotapi.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	b.SetParallelism(25) // 50 goroutines on 2 CPUs
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodGet, hs.URL, nil)
+			if resp, err := c.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				n.Add(1)
+			}
+		}
+	})
+	b.ReportMetric(100*float64(n.Load())/float64(b.N), "%success")
 }
