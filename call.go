@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/iotapi/iotapi/internal/redact"
 )
 
 // callKey finds a call in its context.
@@ -30,6 +33,12 @@ type call struct {
 	retries   map[int]int   // retries made per status, for rules with MaxRetries
 	wait      time.Duration // planned wait before the next attempt
 	retryCost int64         // budget tokens held by the retry in flight
+
+	start time.Time // when the call began, for reports
+
+	token      string // the access token of the latest attempt (WithTokenSource)
+	staleToken string // a token the vendor rejected: never send it again
+	refreshed  bool   // the call has had its one token refresh
 }
 
 func newCall(parent context.Context) *call { return &call{parent: parent} }
@@ -78,10 +87,16 @@ func (c *call) afterFailedResponse(resp *http.Response) bool {
 	e := c.engine
 	apiErr := e.vendor.decodeError(resp)
 	c.last = apiErr
+	if c.token != "" && strings.Contains(apiErr.Message, c.token) {
+		apiErr.Message = strings.ReplaceAll(apiErr.Message, c.token, redact.Mask) // a vendor echoing the token
+	}
 	if resp.StatusCode == c.status {
 		c.streak++
 	} else {
 		c.status, c.streak = resp.StatusCode, 1
+	}
+	if replay, retry := c.refreshToken(apiErr); replay {
+		return retry // a rejected token is not processed: any method may be sent again
 	}
 	if !apiErr.Retryable || c.attempts > e.cfg.maxRetries {
 		return false

@@ -27,8 +27,8 @@ import (
 //     transport error, so it cannot reach the call's plan.
 //   - PrepareRetry sleeps the planned wait (cancellable, and injectable in
 //     tests) and sets a fresh copy of the request body.
-//   - ErrorHandler returns the final error untouched, so go-retryablehttp's
-//     "giving up after N attempts" never replaces it.
+//   - ErrorHandler (finalAnswer) returns the final error untouched, so
+//     go-retryablehttp's "giving up after N attempts" never replaces it.
 type engine struct {
 	vendor Vendor
 	cfg    config
@@ -41,21 +41,43 @@ type engine struct {
 	freshHeaders bool
 }
 
-func newEngine(hc *http.Client, v Vendor, opts []Option) *engine {
-	e := &engine{vendor: v, cfg: newConfig(opts), freshHeaders: hc.Jar != nil}
+// newEngine returns an engine sending through hc (whose Transport it sets
+// to base, wrapped) with v's rules.
+func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option) *engine {
+	e := &engine{vendor: v, cfg: newConfig(opts)}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = attemptTransport{rt: base, limiter: e.cfg.limiter}
+	e.freshHeaders = hc.Jar != nil || e.cfg.tokenSource != nil
 	e.budget = newBudget(e.cfg.budget)
 	e.rc = &retryablehttp.Client{
 		HTTPClient:   hc,
 		Logger:       nil, // logging is ours: redacted, structured, off by default
 		RetryWaitMin: e.cfg.minBackoff,
 		RetryWaitMax: e.cfg.maxBackoff,
-		RetryMax:     e.cfg.maxRetries,
+		RetryMax:     e.cfg.maxRetries + 1, // room for a token refresh's replay; checkRetry enforces the limits
 		CheckRetry:   e.checkRetry,
 		Backoff:      func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 },
 		PrepareRetry: e.prepareRetry,
-		ErrorHandler: func(_ *http.Response, err error, _ int) (*http.Response, error) { return nil, err },
+		ErrorHandler: finalAnswer,
 	}
 	return e
+}
+
+// finalAnswer is go-retryablehttp's ErrorHandler. It keeps the last
+// attempt's error untouched; if go-retryablehttp ran out of attempts while
+// a retry was planned (err is nil), the last response is the answer.
+func finalAnswer(resp *http.Response, err error, _ int) (*http.Response, error) {
+	switch {
+	case err == nil && resp != nil:
+		return resp, nil
+	case resp != nil:
+		drain(resp.Body)
+	case err == nil:
+		err = errors.New("iotapi: no response and no error from the transport")
+	}
+	return nil, err
 }
 
 // run sends req with retries. st must be fresh; run fills it.
@@ -64,15 +86,26 @@ func (e *engine) run(st *call, req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.engine, st.req, st.body = e, req, src
+	st.engine, st.req, st.body, st.start = e, req, src, time.Now()
 	st.idempotent = idempotent(req)
 	r := req.WithContext(st)
 	r.Body = first
 	if e.freshHeaders {
 		r.Header = req.Header.Clone()
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
 	}
 	if src.get != nil && r.GetBody == nil {
 		r.GetBody = src.get
+	}
+	if e.cfg.tokenSource != nil {
+		if err := e.authorize(st, r); err != nil {
+			if first != nil {
+				first.Close()
+			}
+			return nil, err
+		}
 	}
 	return e.rc.Do(&retryablehttp.Request{Request: r})
 }
@@ -115,6 +148,12 @@ func (e *engine) prepareRetry(req *http.Request) error {
 	req.Body = body
 	if e.freshHeaders {
 		req.Header = st.req.Header.Clone()
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+	}
+	if e.cfg.tokenSource != nil {
+		return e.authorize(st, req)
 	}
 	return nil
 }

@@ -48,6 +48,8 @@ type APIError struct {
 	// ErrNotReplayable, or an error matching context.DeadlineExceeded when
 	// the wait would have outlived the request's deadline. Unwrap returns it.
 	Err error
+
+	req requestInfo // the request behind the error, for NewReport
 }
 
 // Detail is one nested or field-level error inside a vendor error.

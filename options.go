@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Defaults of the retry layer. Each can be changed with an [Option].
@@ -63,6 +65,10 @@ type config struct {
 	maxBufferedBody    int64
 	logger             *slog.Logger
 	onRetry            func(RetryEvent)
+	tokenSource        oauth2.TokenSource
+	tokenCache         TokenCache
+	tokenMargin        time.Duration
+	limiter            Limiter
 
 	// Injected in tests.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -77,11 +83,15 @@ func newConfig(opts []Option) config {
 		maxRetryAfter:   DefaultMaxRetryAfter,
 		budget:          DefaultRetryBudget,
 		maxBufferedBody: DefaultMaxBufferedBody,
+		tokenMargin:     DefaultTokenMargin,
 		sleep:           sleep,
 		rand:            randFloat,
 	}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.tokenSource != nil && c.tokenCache == nil {
+		c.tokenCache = NewMemoryTokenCache(c.tokenMargin)
 	}
 	return c
 }

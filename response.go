@@ -40,8 +40,13 @@ func NewAPIError(vendor string, resp *http.Response) *APIError {
 		Header:     redact.Header(resp.Header),
 		RequestID:  reqid.FromHeader(resp.Header),
 	}
-	if d, ok := retryafter.Header(resp.Header, now()); ok {
+	t := now()
+	if d, ok := retryafter.Header(resp.Header, t); ok {
 		e.RetryAfter = d
+	}
+	e.req.end = t
+	if r := resp.Request; r != nil {
+		e.req.method, e.req.url = r.Method, redact.URL(r.URL)
 	}
 	raw := httpbody.Capture(resp, BodyLimit)
 	e.Body = httpbody.Decoded(resp.Header, raw, BodyLimit)

@@ -19,11 +19,8 @@ import (
 // [NewClient]). It composes with other RoundTrippers on either side, and
 // never follows redirects itself. It is safe for concurrent use.
 func NewTransport(base http.RoundTripper, v Vendor, opts ...Option) http.RoundTripper {
-	hc := &http.Client{
-		Transport:     hideIdleCloser(base),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return &transport{engine: newEngine(hc, v, opts)}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &transport{engine: newEngine(hc, base, v, opts)}
 }
 
 type transport struct{ engine *engine }
@@ -54,8 +51,8 @@ func NewClient(hc *http.Client, v Vendor, opts ...Option) *Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	inner := &http.Client{Transport: hideIdleCloser(hc.Transport), Jar: hc.Jar, CheckRedirect: hc.CheckRedirect}
-	return &Client{engine: newEngine(inner, v, opts), timeout: hc.Timeout}
+	inner := &http.Client{Jar: hc.Jar, CheckRedirect: hc.CheckRedirect}
+	return &Client{engine: newEngine(inner, hc.Transport, v, opts), timeout: hc.Timeout}
 }
 
 // Do sends req, retrying by the vendor's rules. It returns the response for
@@ -96,10 +93,18 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return nil, c.failure(st, req, resp, err)
 }
 
-// failure builds Do's error.
+// failure builds Do's error, with what a support report needs.
 func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err error) error {
+	info := requestInfo{method: req.Method, url: redact.URL(req.URL), start: st.start, end: time.Now()}
 	var apiErr *APIError
+	var tokErr *tokenError
 	switch {
+	case errors.As(err, &tokErr) && errors.As(tokErr.err, &apiErr):
+		apiErr.Attempts = st.attempts
+		return apiErr // the token endpoint's own error, about the token request
+	case tokErr != nil:
+		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
+			Attempts: st.attempts, Err: tokErr, Stop: st.stop, start: info.start, end: info.end}
 	case errors.As(err, &apiErr): // a failed success check
 	case resp != nil && st.last != nil:
 		apiErr = st.last
@@ -109,13 +114,14 @@ func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err e
 		apiErr = st.last // the context ended during a wait after this response
 		st.stop = st.parent.Err()
 	default:
-		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: redact.URL(req.URL),
-			Attempts: max(st.attempts, 1), Err: unwrapURLError(err), Stop: st.stop}
+		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
+			Attempts: max(st.attempts, 1), Err: unwrapURLError(err), Stop: st.stop, start: info.start, end: info.end}
 	}
 	apiErr.Attempts = max(st.attempts, 1)
 	if st.stop != nil {
 		apiErr.Err = st.stop
 	}
+	apiErr.req = info
 	return apiErr
 }
 
@@ -137,6 +143,8 @@ type RequestError struct {
 	Attempts int
 	Err      error // the last attempt's error
 	Stop     error // why retrying stopped early, if it did (see ErrNotReplayable, ErrRetryBudgetExhausted)
+
+	start, end time.Time // for NewReport
 }
 
 // Error returns one line: vendor, method, redacted URL, attempts and cause.
@@ -185,18 +193,18 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// hideIdleCloser wraps rt (http.DefaultTransport if nil) so that
-// go-retryablehttp, which closes its client's idle connections whenever it
-// gives up, cannot reach rt's pool: other calls share it.
-func hideIdleCloser(rt http.RoundTripper) http.RoundTripper {
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	return roundTripper{rt}
+// attemptTransport is what every attempt goes through: the base
+// RoundTripper, paced by the limiter if one is set. It also hides the
+// base's CloseIdleConnections from go-retryablehttp, which calls it
+// whenever it gives up: other calls share the pool.
+type attemptTransport struct {
+	rt      http.RoundTripper
+	limiter Limiter
 }
 
-type roundTripper struct{ rt http.RoundTripper }
-
-func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	return r.rt.RoundTrip(req)
+func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.limiter != nil {
+		return pace(t.limiter, t.rt, req)
+	}
+	return t.rt.RoundTrip(req)
 }

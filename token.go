@@ -1,0 +1,199 @@
+package iotapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultTokenMargin is how long before its expiry a cached token is
+// replaced: 30 s, a tenth of T IoT's five-minute tokens and well inside
+// every vendor's lifetime.
+const DefaultTokenMargin = 30 * time.Second
+
+// WithTokenSource makes the client authenticate every attempt with a bearer
+// token from ts. The token is cached and replaced DefaultTokenMargin before
+// it expires; concurrent calls share one fetch, because vendors rate-limit
+// their token endpoints (Tellus: 10 per minute; Endpoint Manager: 100 per 5
+// minutes). When the vendor answers TokenExpired, or Unauthenticated for a
+// token not yet refreshed in this call, the cached token is dropped, a new
+// one fetched and the request sent once more, whatever its method (the
+// vendor did not act on it); a second rejection is returned, never looped.
+// A T IoT 500, which may mean expired credentials, also gets a fresh token
+// for its one retry.
+//
+// A failed fetch ends the call with the token endpoint's error: an
+// *APIError when the source decodes it (the vendor packages' sources do,
+// and an *oauth2.RetrieveError is decoded with the vendor's rules), with
+// Attempts 0. The caller's Authorization header is replaced on the copy
+// sent; the caller's request is not modified.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *config) { c.tokenSource = ts }
+}
+
+// WithTokenCache sets where WithTokenSource's token is kept (default: in
+// this process, for this client). A shared cache, such as a Redis one, lets
+// replicas use one token and refresh it once between them.
+func WithTokenCache(tc TokenCache) Option {
+	return func(c *config) { c.tokenCache = tc }
+}
+
+// WithTokenMargin sets how long before expiry the in-process token cache
+// replaces a token (default DefaultTokenMargin).
+func WithTokenMargin(d time.Duration) Option {
+	return func(c *config) { c.tokenMargin = max(d, 0) }
+}
+
+// A TokenCache keeps the current token of a token source. Implementations
+// must be safe for concurrent use.
+type TokenCache interface {
+	// Token returns a usable token: the cached one while it is valid and is
+	// not stale (the access token a vendor just rejected; "" for none), else
+	// one from fetch, which the cache then keeps. Among all who share the
+	// cache, at most one fetch runs at a time; the others wait for its
+	// token, or until ctx ends.
+	Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error)
+}
+
+// NewMemoryTokenCache returns the in-process TokenCache: it replaces a
+// token margin before its expiry, and callers that find it stale share one
+// fetch.
+func NewMemoryTokenCache(margin time.Duration) TokenCache {
+	return &memoryTokenCache{margin: margin}
+}
+
+type memoryTokenCache struct {
+	margin time.Duration
+
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	inflight *tokenFetch
+}
+
+type tokenFetch struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+}
+
+func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+	c.mu.Lock()
+	if TokenUsable(c.tok, stale, c.margin) {
+		tok := c.tok
+		c.mu.Unlock()
+		return tok, nil
+	}
+	if f := c.inflight; f != nil {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &tokenFetch{done: make(chan struct{})}
+	c.inflight = f
+	c.mu.Unlock()
+
+	f.tok, f.err = fetch()
+	if f.err == nil && (f.tok == nil || f.tok.AccessToken == "") {
+		f.tok, f.err = nil, errors.New("token source returned no access token")
+	}
+	c.mu.Lock()
+	if f.err == nil {
+		c.tok = f.tok
+	}
+	c.inflight = nil
+	c.mu.Unlock()
+	close(f.done)
+	return f.tok, f.err
+}
+
+// TokenUsable reports whether tok can be used now: it has an access token
+// other than stale, and it expires more than margin from now (or never).
+// TokenCache implementations share this rule.
+func TokenUsable(tok *oauth2.Token, stale string, margin time.Duration) bool {
+	if tok == nil || tok.AccessToken == "" || tok.AccessToken == stale {
+		return false
+	}
+	return tok.Expiry.IsZero() || time.Until(tok.Expiry) > margin
+}
+
+// tokenError is a failed token fetch; Do returns its cause.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "fetching token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// token returns the token for the call's next attempt, and sets it on req.
+func (e *engine) authorize(st *call, req *http.Request) error {
+	tok, err := e.cfg.tokenCache.Token(st.parent, st.staleToken, e.fetchToken)
+	if err != nil {
+		return &tokenError{err}
+	}
+	st.token = tok.AccessToken
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return nil
+}
+
+// fetchToken gets a token from the source, turning a token endpoint's HTTP
+// failure into the vendor's *APIError.
+func (e *engine) fetchToken() (*oauth2.Token, error) {
+	tok, err := e.cfg.tokenSource.Token()
+	if err == nil {
+		return tok, nil
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		return nil, RetrieveAPIError(e.vendor, re)
+	}
+	return nil, err
+}
+
+// RetrieveAPIError decodes the HTTP failure an *oauth2.RetrieveError holds
+// with v's rules.
+func RetrieveAPIError(v Vendor, re *oauth2.RetrieveError) *APIError {
+	resp := *re.Response
+	resp.Body = http.NoBody
+	if len(re.Body) > 0 {
+		resp.Body = readCloser{strings.NewReader(string(re.Body))}
+		resp.ContentLength = int64(len(re.Body))
+	}
+	apiErr := v.decodeError(&resp)
+	if apiErr.Message == "" && re.ErrorDescription != "" {
+		apiErr.Message = re.ErrorDescription
+	}
+	if apiErr.Code == "" && re.ErrorCode != "" {
+		apiErr.Code = re.ErrorCode
+	}
+	return apiErr
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// refreshToken handles a response that may mean the call's token was
+// refused. For TokenExpired and Unauthenticated it drops the token and
+// plans one immediate replay (replay true; retry reports the plan). For a
+// response that may be the credentials' fault (FaultEither) it only drops
+// the token, so the ordinary retry, if any, carries a fresh one.
+func (st *call) refreshToken(apiErr *APIError) (replay, retry bool) {
+	if st.engine.cfg.tokenSource == nil || st.refreshed || st.token == "" {
+		return false, false
+	}
+	switch {
+	case apiErr.Kind == TokenExpired || apiErr.Kind == Unauthenticated:
+		st.refreshed, st.staleToken = true, st.token
+		return true, st.plan(0, apiErr.StatusCode, 0, apiErr)
+	case apiErr.Fault == FaultEither:
+		st.refreshed, st.staleToken = true, st.token
+	}
+	return false, false
+}
