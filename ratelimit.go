@@ -59,11 +59,12 @@ func (rl RateLimit) Rate() rate.Limit {
 func (rl RateLimit) NewLimiter() *rate.Limiter { return rate.NewLimiter(rl.Rate(), 1) }
 
 // AdaptiveLimiter paces calls like RateLimit.NewLimiter and adapts to the
-// vendor's answers, as the AWS SDK's adaptive retry mode does: each 429
-// halves the rate (at most once per window of ten requests' time, so a
-// burst of 429s from concurrent calls counts once), and each success adds
-// back 1% of the documented rate, up to it. The rate never falls below 1% of
-// the documented rate. It is safe for concurrent use.
+// vendor's answers (AIMD, as TCP and the AWS SDK's adaptive retry mode
+// do): each 429 halves the rate, at most once per ten requests' time so
+// that a burst of 429s from concurrent calls counts once; successes raise it
+// additively by 5% of the documented rate per second of successful calls,
+// up to the documented rate. The rate never falls below 1% of it. It is
+// safe for concurrent use.
 type AdaptiveLimiter struct {
 	l   *rate.Limiter
 	max rate.Limit
@@ -98,12 +99,13 @@ func (a *AdaptiveLimiter) Throttled() {
 	a.l.SetLimit(max(cur/2, a.min))
 }
 
-// Succeeded raises the rate by 1% of the documented rate, up to it.
+// Succeeded raises the rate additively: by 5% of the documented rate for
+// each second's worth of successes at the current rate.
 func (a *AdaptiveLimiter) Succeeded() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if cur := a.l.Limit(); cur < a.max {
-		a.l.SetLimit(min(cur+a.max/100, a.max))
+		a.l.SetLimit(min(cur+a.max/20/max(cur, 1), a.max))
 	}
 }
 

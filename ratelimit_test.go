@@ -1,0 +1,199 @@
+package iotapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/iotapitest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// windowServer enforces a vendor limit strictly: at most limit accepted
+// requests in any window, as a sliding log; the rest get DT's 429.
+type windowServer struct {
+	limit  int
+	window time.Duration
+
+	mu          sync.Mutex
+	accepted    []time.Time
+	first, last time.Time
+	ok, tooMany atomic.Int64
+}
+
+// rate is the accepted requests per second between the first and the last.
+func (s *windowServer) rate() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return float64(s.ok.Load()-1) / s.last.Sub(s.first).Seconds()
+}
+
+func (s *windowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	s.mu.Lock()
+	i := 0
+	for i < len(s.accepted) && now.Sub(s.accepted[i]) >= s.window {
+		i++
+	}
+	s.accepted = s.accepted[i:]
+	allowed := len(s.accepted) < s.limit
+	if allowed {
+		s.accepted = append(s.accepted, now)
+		if s.first.IsZero() {
+			s.first = now
+		}
+		s.last = now
+	}
+	s.mu.Unlock()
+	if !allowed {
+		s.tooMany.Add(1)
+		iotapitest.Respond(iotapitest.MustLookup("dt", "429").WithHeader("Retry-After", "1"))(w, r)
+		return
+	}
+	s.ok.Add(1)
+	iotapitest.OK(`{}`)(w, r)
+}
+
+// hammer calls url from workers goroutines for d and returns how long it ran.
+func hammer(t *testing.T, c *iotapi.Client, url string, workers int, d time.Duration) time.Duration {
+	t.Helper()
+	// A cancel on a timer, not a deadline: rate.Limiter.Wait fails at once
+	// when a reservation would land past a deadline, and the callers would
+	// spin instead of waiting.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(d, cancel)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				if resp, err := c.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// TestRateLimit_ScaledDT: 50 goroutines against a server enforcing DT's
+// limit scaled to 75 requests per second. Paced with the recommended
+// setting, the calls reach at least 95% of the allowed rate and at most 1%
+// are answered 429; the same run without pacing is reported beside it.
+func TestRateLimit_ScaledDT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 6 s")
+	}
+	scaled := iotapi.RateLimit{Requests: dt.RateLimit.Requests, Per: dt.RateLimit.Per / 10}
+	const workers, run = 50, 3 * time.Second
+	allowedRate := float64(scaled.Requests) / scaled.Per.Seconds()
+
+	paced := &windowServer{limit: scaled.Requests, window: scaled.Per}
+	c, _ := newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(scaled.NewLimiter()))
+	hammer(t, c, serveHandler(t, paced).URL, workers, run)
+	pacedRate := paced.rate()
+	pacedShare := float64(paced.tooMany.Load()) / float64(paced.ok.Load()+paced.tooMany.Load())
+
+	unpaced := &windowServer{limit: scaled.Requests, window: scaled.Per}
+	c, _ = newClient(dt.Vendor, iotapi.WithMaxRetries(0))
+	took2 := hammer(t, c, serveHandler(t, unpaced).URL, workers, run)
+	unpacedShare := float64(unpaced.tooMany.Load()) / float64(unpaced.ok.Load()+unpaced.tooMany.Load())
+
+	t.Logf("scaled DT limit %d per %v, %d goroutines, %v each run", scaled.Requests, scaled.Per, workers, run)
+	t.Logf("paced:   %d accepted (%.1f%% of the allowed %.0f/s), %d answered 429 (%.2f%%)",
+		paced.ok.Load(), 100*pacedRate/allowedRate, allowedRate, paced.tooMany.Load(), 100*pacedShare)
+	t.Logf("unpaced: %d accepted (%.1f%% of the allowed rate), %d answered 429 (%.2f%%)",
+		unpaced.ok.Load(), 100*float64(unpaced.ok.Load())/took2.Seconds()/allowedRate, unpaced.tooMany.Load(), 100*unpacedShare)
+	assert.GreaterOrEqual(t, pacedRate/allowedRate, 0.95)
+	assert.LessOrEqual(t, pacedShare, 0.01)
+}
+
+func TestRateLimit_Recommended(t *testing.T) {
+	assert.InDelta(t, 7.4, float64(dt.RateLimit.Rate()), 1e-9, "(75-1) per 10 s")
+	l := dt.RateLimit.NewLimiter()
+	assert.Equal(t, 1, l.Burst())
+	assert.Equal(t, rate.Every(time.Second), iotapi.RateLimit{Requests: 1, Per: time.Second}.Rate())
+}
+
+func TestRateLimit_WaitEndsWithContext(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan())
+	slow := rate.NewLimiter(rate.Every(time.Hour), 1)
+	c, _ := newClient(dt.Vendor, iotapi.WithRateLimit(slow))
+	resp, err := get(t, c, srv.URL)
+	require.NoError(t, err, "the burst of one goes through")
+	resp.Body.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	start := time.Now()
+	_, err = c.Do(req)
+	assert.Error(t, err)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestRateLimit_RetriesArePacedToo(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Times(2, canned("dt", "503")), iotapitest.Always(iotapitest.OK(`{}`))))
+	var waits atomic.Int64
+	c, _ := newClient(dt.Vendor, iotapi.WithRateLimit(countingLimiter{&waits}))
+	resp, err := get(t, c, srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, int64(3), waits.Load())
+}
+
+type countingLimiter struct{ n *atomic.Int64 }
+
+func (l countingLimiter) Wait(context.Context) error { l.n.Add(1); return nil }
+
+func TestAdaptiveLimiter(t *testing.T) {
+	a := iotapi.NewAdaptiveLimiter(iotapi.RateLimit{Requests: 101, Per: time.Second}) // 100/s
+	assert.InDelta(t, 100, float64(a.Limit()), 1e-9)
+	a.Throttled()
+	assert.InDelta(t, 50, float64(a.Limit()), 1e-9)
+	a.Throttled() // within the cool-down: one halving per burst of 429s
+	assert.InDelta(t, 50, float64(a.Limit()), 1e-9)
+	for i := 0; i < 50; i++ { // a second's worth of successes at 50/s
+		a.Succeeded()
+	}
+	assert.InDelta(t, 55, float64(a.Limit()), 0.5, "+5% of the documented rate per second of successes")
+	for i := 0; i < 2000; i++ {
+		a.Succeeded()
+	}
+	assert.InDelta(t, 100, float64(a.Limit()), 1e-9, "never above the documented rate")
+}
+
+func TestAdaptiveLimiter_SlowsDownOn429(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 8 s")
+	}
+	srv := &windowServer{limit: 30, window: time.Second}
+	a := iotapi.NewAdaptiveLimiter(iotapi.RateLimit{Requests: 121, Per: time.Second}) // configured 4x too fast
+	c, _ := newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(a))
+	hammer(t, c, serveHandler(t, srv).URL, 20, 4*time.Second)
+	adaptiveShare := float64(srv.tooMany.Load()) / float64(srv.ok.Load()+srv.tooMany.Load())
+
+	fixed := &windowServer{limit: 30, window: time.Second}
+	c, _ = newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(rate.NewLimiter(120, 1)))
+	hammer(t, c, serveHandler(t, fixed).URL, 20, 4*time.Second)
+	fixedShare := float64(fixed.tooMany.Load()) / float64(fixed.ok.Load()+fixed.tooMany.Load())
+
+	t.Logf("limit 30/s, limiter set to 120/s: adaptive %d answered 429 (%.1f%%, rate now %.1f/s), fixed %d (%.1f%%)",
+		srv.tooMany.Load(), 100*adaptiveShare, float64(a.Limit()), fixed.tooMany.Load(), 100*fixedShare)
+	assert.Less(t, srv.tooMany.Load(), fixed.tooMany.Load()/3)
+	assert.Less(t, float64(a.Limit()), 60.0)
+}
