@@ -99,7 +99,9 @@ func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err e
 	var apiErr *APIError
 	var tokErr *tokenError
 	switch {
-	case errors.As(err, &tokErr) && errors.As(tokErr.err, &apiErr):
+	case errors.As(err, &tokErr) && st.last != nil:
+		apiErr, st.stop = st.last, tokErr // the vendor's rejection; why no fresh token replaced it
+	case tokErr != nil && errors.As(tokErr.err, &apiErr):
 		apiErr.Attempts = st.attempts
 		return apiErr // the token endpoint's own error, about the token request
 	case tokErr != nil:

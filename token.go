@@ -17,7 +17,9 @@ import (
 const DefaultTokenMargin = 30 * time.Second
 
 // WithTokenSource makes the client authenticate every attempt with a bearer
-// token from ts. The token is cached and replaced DefaultTokenMargin before
+// token from ts. ts should fetch a new token on each call, as the vendor
+// packages' sources do: the client does the caching (an
+// oauth2.ReuseTokenSource would hand back a token the vendor rejected). The token is cached and replaced DefaultTokenMargin before
 // it expires; concurrent calls share one fetch, because vendors rate-limit
 // their token endpoints (Tellus: 10 per minute; Endpoint Manager: 100 per 5
 // minutes). When the vendor answers TokenExpired, or Unauthenticated for a
@@ -102,8 +104,12 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func()
 	c.mu.Unlock()
 
 	f.tok, f.err = fetch()
-	if f.err == nil && (f.tok == nil || f.tok.AccessToken == "") {
+	switch {
+	case f.err != nil:
+	case f.tok == nil || f.tok.AccessToken == "":
 		f.tok, f.err = nil, errors.New("token source returned no access token")
+	case stale != "" && f.tok.AccessToken == stale:
+		f.tok, f.err = nil, ErrStaleToken
 	}
 	c.mu.Lock()
 	if f.err == nil {
@@ -124,6 +130,12 @@ func TokenUsable(tok *oauth2.Token, stale string, margin time.Duration) bool {
 	}
 	return tok.Expiry.IsZero() || time.Until(tok.Expiry) > margin
 }
+
+// ErrStaleToken: the token source returned the token the vendor had just
+// rejected, so replaying the request could not succeed. A source that
+// caches tokens itself (oauth2.ReuseTokenSource) does this; give
+// WithTokenSource one that fetches on each call.
+var ErrStaleToken = errors.New("the token source returned the token the vendor just rejected; it must fetch a new token on each call (not cache)")
 
 // tokenError is a failed token fetch; Do returns its cause.
 type tokenError struct{ err error }

@@ -257,3 +257,24 @@ func TestTokenUsable(t *testing.T) {
 }
 
 func endpointmgrVendor() iotapi.Vendor { return endpointmgr.Vendor }
+
+// reusing hands back the same token until told otherwise, like an
+// oauth2.ReuseTokenSource.
+type reusing struct{ n atomic.Int64 }
+
+func (r *reusing) Token() (*oauth2.Token, error) {
+	r.n.Add(1)
+	return &oauth2.Token{AccessToken: "same", Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+func TestTokenSource_CachingSourceCannotReplayTheRejectedToken(t *testing.T) {
+	as := &authServer{accept: func(string) bool { return false }, reject: iotapitest.MustLookup("dt", "401")}
+	srv := serveHandler(t, as)
+	c, _ := newClient(dt.Vendor, iotapi.WithTokenSource(&reusing{}))
+	_, err := get(t, c, srv.URL)
+	var e *iotapi.APIError
+	require.ErrorAs(t, err, &e, "the vendor's rejection is returned")
+	assert.Equal(t, 401, e.StatusCode)
+	assert.ErrorIs(t, err, iotapi.ErrStaleToken, "and says why it was not replayed")
+	assert.Len(t, as.headers(), 1, "the rejected token is not sent again")
+}

@@ -18,5 +18,5 @@ const TokenLifetime = time.Hour
 // for the fetches (see oauth2.HTTPClient).
 func OAuth2(ctx context.Context, tokenURL, clientID, clientSecret string) oauth2.TokenSource {
 	cfg := clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL}
-	return tokenkit.Decoded(cfg.TokenSource(ctx), Vendor, TokenLifetime)
+	return tokenkit.Decoded(tokenkit.Fetch(func() (*oauth2.Token, error) { return cfg.Token(ctx) }), Vendor, TokenLifetime)
 }

@@ -29,5 +29,5 @@ func ClientCredentials(ctx context.Context, baseURL, clientID, clientSecret stri
 		TokenURL:     strings.TrimRight(baseURL, "/") + TokenPath,
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
-	return tokenkit.Decoded(cfg.TokenSource(ctx), Vendor, TokenLifetime)
+	return tokenkit.Decoded(tokenkit.Fetch(func() (*oauth2.Token, error) { return cfg.Token(ctx) }), Vendor, TokenLifetime)
 }

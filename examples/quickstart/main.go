@@ -1,8 +1,9 @@
 // Command quickstart shows iotapi against an in-process simulator of the
 // five vendors: no network, no keys. It calls each simulated vendor, gets
 // its documented error bodies back, and prints them normalized into
-// iotapi.APIError; then it runs scripted failures through the retry client
-// and prints each retry as it happens.
+// iotapi.APIError; then it runs scripted failures through the retry client,
+// printing each retry as it happens, and prints the support report of a
+// failed call.
 //
 //	go run ./examples/quickstart
 package main
@@ -26,9 +27,11 @@ import (
 
 func main() {
 	err := run(os.Stdout)
-	if err == nil {
-		fmt.Println()
-		err = runRetries(os.Stdout)
+	for _, next := range []func(io.Writer) error{runRetries, runReport} {
+		if err == nil {
+			fmt.Println()
+			err = next(os.Stdout)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)

@@ -45,3 +45,14 @@ func TestRunRetries(t *testing.T) {
 	}
 	assert.Equal(t, 3, strings.Count(got, "retrying in"), "two retries after 500s, one after the 429, none for the rest")
 }
+
+func TestRunReport(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, runReport(&out))
+	got := out.String()
+	for _, want := range []string{"Vendor:     tellus", "access_token=REDACTED", "Attempts:   3", "Status:     500 Internal Server Error",
+		"Request ID: tls-req-9001", "Response headers:", "Response body:", `"code": 9001`} {
+		assert.Contains(t, got, want)
+	}
+	assert.NotContains(t, got, "not-for-support")
+}

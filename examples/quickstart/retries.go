@@ -91,3 +91,26 @@ func runScenario(out io.Writer, s scenario) error {
 	}
 	return nil
 }
+
+// runReport shows the support bundle for a failed call: what a vendor's
+// support team asks for, with credentials redacted.
+func runReport(out io.Writer) error {
+	srv := httptest.NewServer(iotapitest.NewPlan(iotapitest.Always(respond("tellus", "9001_internal_error"))))
+	defer srv.Close()
+	client := iotapi.NewClient(&http.Client{Timeout: 30 * time.Second}, tellus.Vendor,
+		iotapi.WithBackoff(50*time.Millisecond, 100*time.Millisecond), iotapi.WithMaxRetries(2))
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/operator/stations/TP-001?access_token=not-for-support", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer also-not-for-support")
+	_, err = client.Do(req)
+	report, ok := iotapi.NewReport(err)
+	if !ok {
+		return fmt.Errorf("want an iotapi error, got %v", err)
+	}
+	fmt.Fprintln(out, "Support report for a persistent Tellus 9001, ready to paste into a ticket:")
+	fmt.Fprintln(out)
+	fmt.Fprint(out, report)
+	return nil
+}

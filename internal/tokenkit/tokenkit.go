@@ -134,3 +134,12 @@ func (d decoded) Token() (*oauth2.Token, error) {
 	}
 	return tok, nil
 }
+
+// Fetch is a token source that calls its function for every token: no
+// caching of its own, so that iotapi.WithTokenSource's cache decides when a
+// token is replaced (oauth2's ReuseTokenSource would hand back a token the
+// vendor just rejected).
+type Fetch func() (*oauth2.Token, error)
+
+// Token implements oauth2.TokenSource.
+func (f Fetch) Token() (*oauth2.Token, error) { return f() }
