@@ -24,4 +24,27 @@
 // truncated, gzip, several megabytes), at most [BodyLimit] bytes are read
 // into it, and the caller can still read the whole body. Credentials in
 // headers and URLs never appear in an error.
+//
+// # Retries, tokens and rate limits
+//
+// [NewClient] wraps an *http.Client and [NewTransport] an
+// http.RoundTripper with retries by the vendor's documented rules (see each
+// vendor package), token refresh and pacing. Their options, with defaults:
+//
+//	option                       default                  effect
+//	WithMaxRetries(n)            3                        retries after the first attempt
+//	WithBackoff(min, max)        1 s, 20 s                retry n waits between min·2ⁿ and min·2ⁿ⁺¹, at most max; vendor floors still hold
+//	WithMaxRetryAfter(d)         60 s                     a longer server-directed wait is returned (ErrRetryAfterTooLong), not slept
+//	WithRetryBudget(tokens)      100                      client-wide retry budget; a retry costs 5 (10 after a timeout), a success returns 1; 0 disables
+//	WithRetryNonIdempotent()     off                      replay POST/PATCH after failures the vendor may have processed
+//	WithMaxBufferedBody(n)       1 MiB                    buffer bound for request bodies without GetBody
+//	WithLogger(l)                none (silent)            slog line per retry and per early stop, URLs redacted
+//	WithOnRetry(f)               none                     callback per retry, for metrics
+//	WithTokenSource(ts)          none                     bearer token per attempt, cached, refreshed ahead of expiry and once on rejection
+//	WithTokenMargin(d)           30 s                     how long before expiry a cached token is replaced
+//	WithTokenCache(c)            in process               where the token is kept (a shared cache serves many replicas)
+//	WithRateLimit(l)             none                     every attempt waits for l (RateLimit.NewLimiter, AdaptiveLimiter, *rate.Limiter)
+//
+// Everything exported is safe for concurrent use; no goroutine outlives a
+// call.
 package iotapi
