@@ -17,49 +17,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// windowServer enforces a vendor limit strictly: at most limit accepted
-// requests in any window, as a sliding log; the rest get DT's 429.
-type windowServer struct {
-	limit  int
-	window time.Duration
-
-	mu          sync.Mutex
-	accepted    []time.Time
-	first, last time.Time
-	ok, tooMany atomic.Int64
-}
-
-// rate is the accepted requests per second between the first and the last.
-func (s *windowServer) rate() float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return float64(s.ok.Load()-1) / s.last.Sub(s.first).Seconds()
-}
-
-func (s *windowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	s.mu.Lock()
-	i := 0
-	for i < len(s.accepted) && now.Sub(s.accepted[i]) >= s.window {
-		i++
-	}
-	s.accepted = s.accepted[i:]
-	allowed := len(s.accepted) < s.limit
-	if allowed {
-		s.accepted = append(s.accepted, now)
-		if s.first.IsZero() {
-			s.first = now
-		}
-		s.last = now
-	}
-	s.mu.Unlock()
-	if !allowed {
-		s.tooMany.Add(1)
-		iotapitest.Respond(iotapitest.MustLookup("dt", "429").WithHeader("Retry-After", "1"))(w, r)
-		return
-	}
-	s.ok.Add(1)
-	iotapitest.OK(`{}`)(w, r)
+// quota is a server enforcing limit per window, with DT's 429 over it.
+func quota(limit int, window time.Duration) *iotapitest.Quota {
+	return iotapitest.NewQuota(limit, window, iotapitest.NewPlan(), iotapitest.MustLookup("dt", "429"))
 }
 
 // hammer calls url from workers goroutines for d and returns how long it ran.
@@ -102,22 +62,22 @@ func TestRateLimit_ScaledDT(t *testing.T) {
 	const workers, run = 50, 3 * time.Second
 	allowedRate := float64(scaled.Requests) / scaled.Per.Seconds()
 
-	paced := &windowServer{limit: scaled.Requests, window: scaled.Per}
+	paced := quota(scaled.Requests, scaled.Per)
 	c, _ := newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(scaled.NewLimiter()))
 	hammer(t, c, serveHandler(t, paced).URL, workers, run)
-	pacedRate := paced.rate()
-	pacedShare := float64(paced.tooMany.Load()) / float64(paced.ok.Load()+paced.tooMany.Load())
+	pacedRate := paced.Rate()
+	pacedShare := float64(int64(paced.Limited())) / float64(int64(paced.Accepted())+int64(paced.Limited()))
 
-	unpaced := &windowServer{limit: scaled.Requests, window: scaled.Per}
+	unpaced := quota(scaled.Requests, scaled.Per)
 	c, _ = newClient(dt.Vendor, iotapi.WithMaxRetries(0))
-	took2 := hammer(t, c, serveHandler(t, unpaced).URL, workers, run)
-	unpacedShare := float64(unpaced.tooMany.Load()) / float64(unpaced.ok.Load()+unpaced.tooMany.Load())
+	hammer(t, c, serveHandler(t, unpaced).URL, workers, run)
+	unpacedShare := float64(int64(unpaced.Limited())) / float64(int64(unpaced.Accepted())+int64(unpaced.Limited()))
 
 	t.Logf("scaled DT limit %d per %v, %d goroutines, %v each run", scaled.Requests, scaled.Per, workers, run)
 	t.Logf("paced:   %d accepted (%.1f%% of the allowed %.0f/s), %d answered 429 (%.2f%%)",
-		paced.ok.Load(), 100*pacedRate/allowedRate, allowedRate, paced.tooMany.Load(), 100*pacedShare)
-	t.Logf("unpaced: %d accepted (%.1f%% of the allowed rate), %d answered 429 (%.2f%%)",
-		unpaced.ok.Load(), 100*float64(unpaced.ok.Load())/took2.Seconds()/allowedRate, unpaced.tooMany.Load(), 100*unpacedShare)
+		int64(paced.Accepted()), 100*pacedRate/allowedRate, allowedRate, int64(paced.Limited()), 100*pacedShare)
+	t.Logf("unpaced: %d accepted (bursts at each window's edge), %d answered 429 (%.2f%%)",
+		unpaced.Accepted(), unpaced.Limited(), 100*unpacedShare)
 	assert.GreaterOrEqual(t, pacedRate/allowedRate, 0.95)
 	assert.LessOrEqual(t, pacedShare, 0.01)
 }
@@ -181,19 +141,19 @@ func TestAdaptiveLimiter_SlowsDownOn429(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 8 s")
 	}
-	srv := &windowServer{limit: 30, window: time.Second}
+	srv := quota(30, time.Second)
 	a := iotapi.NewAdaptiveLimiter(iotapi.RateLimit{Requests: 121, Per: time.Second}) // configured 4x too fast
 	c, _ := newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(a))
 	hammer(t, c, serveHandler(t, srv).URL, 20, 4*time.Second)
-	adaptiveShare := float64(srv.tooMany.Load()) / float64(srv.ok.Load()+srv.tooMany.Load())
+	adaptiveShare := float64(int64(srv.Limited())) / float64(int64(srv.Accepted())+int64(srv.Limited()))
 
-	fixed := &windowServer{limit: 30, window: time.Second}
+	fixed := quota(30, time.Second)
 	c, _ = newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(rate.NewLimiter(120, 1)))
 	hammer(t, c, serveHandler(t, fixed).URL, 20, 4*time.Second)
-	fixedShare := float64(fixed.tooMany.Load()) / float64(fixed.ok.Load()+fixed.tooMany.Load())
+	fixedShare := float64(int64(fixed.Limited())) / float64(int64(fixed.Accepted())+int64(fixed.Limited()))
 
 	t.Logf("limit 30/s, limiter set to 120/s: adaptive %d answered 429 (%.1f%%, rate now %.1f/s), fixed %d (%.1f%%)",
-		srv.tooMany.Load(), 100*adaptiveShare, float64(a.Limit()), fixed.tooMany.Load(), 100*fixedShare)
-	assert.Less(t, srv.tooMany.Load(), fixed.tooMany.Load()/3)
+		int64(srv.Limited()), 100*adaptiveShare, float64(a.Limit()), int64(fixed.Limited()), 100*fixedShare)
+	assert.Less(t, int64(srv.Limited()), int64(fixed.Limited())/3)
 	assert.Less(t, float64(a.Limit()), 60.0)
 }
