@@ -84,19 +84,32 @@ type tokenFetch struct {
 }
 
 func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+	for {
+		tok, err, retry := c.token(ctx, stale, fetch)
+		if !retry {
+			return tok, err
+		}
+	}
+}
+
+// token is one try of Token. retry reports that the fetch this call waited
+// for ended with its own caller's context (that caller gave up, this one has
+// not), so this call should try again, fetching itself if need be.
+func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (_ *oauth2.Token, _ error, retry bool) {
 	c.mu.Lock()
 	if TokenUsable(c.tok, stale, c.margin) {
 		tok := c.tok
 		c.mu.Unlock()
-		return tok, nil
+		return tok, nil, false
 	}
 	if f := c.inflight; f != nil {
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			return f.tok, f.err
+			gaveUp := errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)
+			return f.tok, f.err, gaveUp && ctx.Err() == nil
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, ctx.Err(), false
 		}
 	}
 	f := &tokenFetch{done: make(chan struct{})}
@@ -118,7 +131,7 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func()
 	c.inflight = nil
 	c.mu.Unlock()
 	close(f.done)
-	return f.tok, f.err
+	return f.tok, f.err, false
 }
 
 // TokenUsable reports whether tok can be used now: it has an access token

@@ -179,3 +179,28 @@ func TestTokenCache_WaitEndsWithContext(t *testing.T) {
 	_, err := cache.Token(ctx, "", func() (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+func TestTokenCache_OneCallerGivingUpDoesNotFailTheOthers(t *testing.T) {
+	flush(t)
+	rdb := newRedis(t)
+	key := redisx.AccountKey("dt", "acct3")
+	// Another replica holds the lock for a moment, then stores a token.
+	require.NoError(t, rdb.Set(context.Background(), key+":token:lock", "other", time.Minute).Err())
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		raw, _ := json.Marshal(&oauth2.Token{AccessToken: "from-other", Expiry: time.Now().Add(time.Hour)})
+		rdb.Set(context.Background(), key+":token", raw, 0)
+	}()
+	cache := redisx.NewTokenCache(newRedis(t), key)
+	never := func() (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil }
+
+	impatient, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := cache.Token(impatient, "", never); done <- err }()
+	time.Sleep(10 * time.Millisecond)
+	tok, err := cache.Token(context.Background(), "", never)
+	require.NoError(t, err, "the patient caller gets the other replica's token")
+	assert.Equal(t, "from-other", tok.AccessToken)
+	assert.ErrorIs(t, <-done, context.DeadlineExceeded, "the impatient one gave up on its own")
+}
