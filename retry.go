@@ -99,12 +99,17 @@ func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err e
 	var apiErr *APIError
 	var tokErr *tokenError
 	switch {
-	case errors.As(err, &tokErr) && st.last != nil:
-		apiErr, st.stop = st.last, tokErr // the vendor's rejection; why no fresh token replaced it
-	case tokErr != nil && errors.As(tokErr.err, &apiErr):
-		apiErr.Attempts = st.attempts
-		return apiErr // the token endpoint's own error, about the token request
-	case tokErr != nil:
+	case resp == nil && st.last != nil:
+		// The vendor answered, then the next attempt never went out: the
+		// context ended during the wait, or a fresh token or a copy of the
+		// body could not be had. The vendor's answer is the error; Err says
+		// why it was not retried.
+		apiErr, st.stop = st.last, unwrapURLError(err)
+	case errors.As(err, &tokErr): // no answer yet: the first token fetch failed
+		if errors.As(tokErr.err, &apiErr) {
+			apiErr.Attempts = st.attempts
+			return apiErr // the token endpoint's own error, about the token request
+		}
 		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
 			Attempts: st.attempts, Err: tokErr, Stop: st.stop, start: info.start, end: info.end}
 	case errors.As(err, &apiErr): // a failed success check
@@ -112,9 +117,6 @@ func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err e
 		apiErr = st.last
 	case resp != nil:
 		apiErr = c.engine.vendor.decodeError(resp) // 1xx or 3xx: not decoded while retrying
-	case st.last != nil && st.parent.Err() != nil:
-		apiErr = st.last // the context ended during a wait after this response
-		st.stop = st.parent.Err()
 	default:
 		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
 			Attempts: max(st.attempts, 1), Err: unwrapURLError(err), Stop: st.stop, start: info.start, end: info.end}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -210,4 +211,18 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()
 	return serve(t, iotapitest.NewPlan(iotapitest.Always(h.ServeHTTP)))
+}
+
+func TestClient_BodyThatCannotBeReplayedKeepsTheVendorsAnswer(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "503"))))
+	c, _ := newClient(dt.Vendor)
+	req, _ := http.NewRequest(http.MethodPut, srv.URL, strings.NewReader(`{"a":1}`))
+	gone := errors.New("the upload's source is gone")
+	req.GetBody = func() (io.ReadCloser, error) { return nil, gone }
+	_, err := c.Do(req)
+	var e *iotapi.APIError
+	require.ErrorAs(t, err, &e, "the vendor's 503 is the error")
+	assert.Equal(t, 503, e.StatusCode)
+	assert.Equal(t, 1, e.Attempts)
+	assert.ErrorIs(t, err, gone, "and it says why no retry went out")
 }
