@@ -71,9 +71,9 @@ func ExampleWithRateLimit() {
 	adaptive.Throttled()
 	fmt.Printf("after a 429: %.1f requests/s\n", float64(adaptive.Limit()))
 	// Output:
-	// 7.4 requests/s, burst 1
+	// 7.3 requests/s, burst 1
 	// 200
-	// after a 429: 3.7 requests/s
+	// after a 429: 3.6 requests/s
 }
 
 // Turn any error from the library into the bundle vendors' support asks

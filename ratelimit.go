@@ -41,16 +41,23 @@ type RateLimit struct {
 	Per      time.Duration
 }
 
+// JitterAllowance is the share of a limit's window that pacing leaves for
+// requests' arrival times to vary: a request granted at the end of one
+// window can reach the vendor later than one granted after it, so two
+// windows' worth of grants must not fit in one window of arrivals.
+const JitterAllowance = 0.02
+
 // Rate returns the steady rate that keeps within the limit in every window:
-// (Requests-1) per Per. A token bucket with rate r and burst b lets b + r·Per
-// requests through in a window of length Per, so with burst 1 this rate
-// never exceeds Requests, and it still reaches (Requests-1)/Requests of the
-// allowed rate: 98.7% of DT's 75 per 10 s.
+// Requests-1 per Per stretched by JitterAllowance. A token bucket with rate r
+// and burst b lets b + r·Per requests through in a window of length Per, so
+// with burst 1 this rate never exceeds Requests, with 2% of the window to
+// spare for arrival jitter; it reaches (Requests-1)/Requests/1.02 of the
+// allowed rate: 96.7% of DT's 75 per 10 s.
 func (rl RateLimit) Rate() rate.Limit {
 	if rl.Requests <= 1 || rl.Per <= 0 {
 		return rate.Every(rl.Per)
 	}
-	return rate.Limit(float64(rl.Requests-1) / rl.Per.Seconds())
+	return rate.Limit(float64(rl.Requests-1) / (rl.Per.Seconds() * (1 + JitterAllowance)))
 }
 
 // NewLimiter returns a limiter that paces calls within the limit: Rate,

@@ -136,6 +136,7 @@ func TestPacing(t *testing.T) {
 		p := redisx.Pacing(c.rl)
 		assert.Equal(t, c.rate, p.Rate)
 		assert.Equal(t, c.burst, p.Burst)
+		assert.Equal(t, time.Duration(float64(c.rl.Per)*1.02), p.Period, "2% of the window for arrival jitter")
 		assert.LessOrEqual(t, p.Rate+p.Burst, max(c.rl.Requests, 2), "no window holds more than the limit")
 	}
 }
