@@ -52,6 +52,13 @@ type APIError struct {
 	req requestInfo // the request behind the error, for NewReport
 }
 
+var (
+	_ error                             = (*APIError)(nil)
+	_ interface{ HTTPStatusCode() int } = (*APIError)(nil)
+	_ interface{ ErrorCode() string }   = (*APIError)(nil)
+	_ interface{ Is(error) bool }       = Kind(0)
+)
+
 // Detail is one nested or field-level error inside a vendor error.
 type Detail struct {
 	Code    string // the vendor's code for this item, as text

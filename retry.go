@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/iotapi/iotapi/internal/redact"
@@ -24,6 +23,8 @@ func NewTransport(base http.RoundTripper, v Vendor, opts ...Option) http.RoundTr
 }
 
 type transport struct{ engine *engine }
+
+var _ http.RoundTripper = (*transport)(nil)
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -137,45 +138,6 @@ func (v Vendor) checkSuccess(resp *http.Response) error {
 	return v.success(resp)
 }
 
-// RequestError is a call that got no usable response: the connection failed,
-// the context ended, or the request could not be sent. Err is the cause;
-// errors.Is reaches it and Stop.
-type RequestError struct {
-	Vendor   string
-	Method   string
-	URL      string // with credentials redacted
-	Attempts int
-	Err      error // the last attempt's error
-	Stop     error // why retrying stopped early, if it did (see ErrNotReplayable, ErrRetryBudgetExhausted)
-
-	start, end time.Time // for NewReport
-}
-
-// Error returns one line: vendor, method, redacted URL, attempts and cause.
-func (e *RequestError) Error() string {
-	s := e.Vendor
-	if s == "" {
-		s = "iotapi"
-	}
-	s += ": " + e.Method + " " + e.URL
-	if e.Attempts > 1 {
-		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
-	}
-	s += ": " + oneLine(e.Err.Error(), 2*maxMessage)
-	if e.Stop != nil {
-		s += ": " + e.Stop.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause and the stop reason, for errors.Is and errors.As.
-func (e *RequestError) Unwrap() []error {
-	if e.Stop != nil {
-		return []error{e.Err, e.Stop}
-	}
-	return []error{e.Err}
-}
-
 // cancelOnClose releases a call's timeout when its body is closed or read
 // to the end, as http.Client does for its Timeout.
 type cancelOnClose struct {
@@ -195,20 +157,4 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
-}
-
-// attemptTransport is what every attempt goes through: the base
-// RoundTripper, paced by the limiter if one is set. It also hides the
-// base's CloseIdleConnections from go-retryablehttp, which calls it
-// whenever it gives up: other calls share the pool.
-type attemptTransport struct {
-	rt      http.RoundTripper
-	limiter Limiter
-}
-
-func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.limiter != nil {
-		return pace(t.limiter, t.rt, req)
-	}
-	return t.rt.RoundTrip(req)
 }
