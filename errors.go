@@ -43,10 +43,12 @@ type APIError struct {
 	// where a vendor uses one status for both (T IoT's 500s).
 	Fault Fault
 
-	// Err, when set, says why the retry client stopped before its retries
-	// were used up: ErrRetryBudgetExhausted, ErrRetryAfterTooLong,
-	// ErrNotReplayable, or an error matching context.DeadlineExceeded when
-	// the wait would have outlived the request's deadline. Unwrap returns it.
+	// Err, when set, says why the retry client did not retry: one of
+	// ErrRetryBudgetExhausted, ErrRetryAfterTooLong, ErrNotReplayable and
+	// ErrStaleToken; the context's error when it ended during the wait, or
+	// an error matching context.DeadlineExceeded when the wait would have
+	// outlived the deadline; or the error that kept the next attempt from
+	// going out (a token fetch, a body's GetBody). Unwrap returns it.
 	Err error
 
 	req requestInfo // the request behind the error, for NewReport
