@@ -87,5 +87,6 @@ func TestNewReport_OtherErrors(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	assert.NotEmpty(t, iotapi.Version())
+	// A test binary of this repository is built from the module itself.
+	assert.Equal(t, "(devel)", iotapi.Version())
 }

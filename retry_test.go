@@ -2,7 +2,6 @@ package iotapi_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -344,9 +343,4 @@ func TestClient_NilRequest(t *testing.T) {
 	c, _ := newClient(dt.Vendor)
 	_, err := c.Do(nil)
 	require.Error(t, err)
-}
-
-func TestClient_ErrorsAreNotPlainErrors(t *testing.T) {
-	var e *iotapi.APIError
-	assert.False(t, errors.As(errors.New("x"), &e))
 }
