@@ -201,7 +201,7 @@ func TestClient_ContextCancelEndsWaitAtOnce(t *testing.T) {
 	assert.ErrorIs(t, err, iotapi.Unavailable, "the vendor's error is kept")
 }
 
-func TestClient_TimeoutEndsWaitAtOnce(t *testing.T) {
+func TestClient_NoWaitOutlastsTheTimeout(t *testing.T) {
 	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "500"))))
 	c := iotapi.NewClient(&http.Client{Timeout: 1500 * time.Millisecond}, dt.Vendor, iotapi.WithBackoff(time.Second, time.Second))
 	start := time.Now()
@@ -210,7 +210,10 @@ func TestClient_TimeoutEndsWaitAtOnce(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	var e *iotapi.APIError
 	require.ErrorAs(t, err, &e)
-	assert.GreaterOrEqual(t, e.Attempts, 1)
+	// Attempt 1 at 0 s, DT's 1 s floor, attempt 2 at 1 s; the next 1 s
+	// wait would outlast the 1.5 s timeout, so it is not begun.
+	assert.Equal(t, 2, e.Attempts)
+	assert.Contains(t, err.Error(), "would outlast the request's deadline")
 }
 
 func TestClient_WaitPastDeadlineReturnsNow(t *testing.T) {
