@@ -58,7 +58,7 @@ func replicas(t *testing.T, url string, limiters []iotapi.Limiter, workers int, 
 // through Redis: at most 1% 429s and at least 90% of the allowed rate.
 // Each with its own local limiter instead: reported beside it.
 func TestLimiter_FourReplicasShareOneQuota(t *testing.T) {
-	flush(t)
+	key := testKey(t)
 	scaled := iotapi.RateLimit{Requests: dt.RateLimit.Requests, Per: dt.RateLimit.Per / 10}
 	const run, perReplica = 3 * time.Second, 10
 	allowed := float64(scaled.Requests) / scaled.Per.Seconds()
@@ -68,7 +68,7 @@ func TestLimiter_FourReplicasShareOneQuota(t *testing.T) {
 	defer srv.Close()
 	var ls []iotapi.Limiter
 	for i := 0; i < 4; i++ {
-		ls = append(ls, redisx.NewLimiter(newRedis(t), redisx.AccountKey("dt", "acct-1"), scaled))
+		ls = append(ls, redisx.NewLimiter(newRedis(t), key, scaled))
 	}
 	replicas(t, srv.URL, ls, perReplica, run)
 	sharedShare := float64(shared.Limited()) / float64(shared.Accepted()+shared.Limited())
@@ -114,8 +114,7 @@ type countingLimiter struct{ n *atomic.Int64 }
 func (c countingLimiter) Wait(context.Context) error { c.n.Add(1); return nil }
 
 func TestLimiter_WaitEndsWithContext(t *testing.T) {
-	flush(t)
-	l := redisx.NewLimiter(newRedis(t), "slow", iotapi.RateLimit{Requests: 2, Per: time.Hour})
+	l := redisx.NewLimiter(newRedis(t), testKey(t), iotapi.RateLimit{Requests: 2, Per: time.Hour})
 	require.NoError(t, l.Wait(context.Background()))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -1,9 +1,11 @@
 package redisx_test
 
 import (
-	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"testing"
 
+	"github.com/iotapi/iotapi/redisx"
 	"github.com/iotapi/iotapi/redisx/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -20,10 +22,12 @@ func newRedis(t *testing.T) *redis.Client {
 	return rdb
 }
 
-// flush empties the test database.
-func flush(t *testing.T) {
+// testKey returns a Redis key prefix no other test uses, so tests (and
+// packages testing in parallel against the same Redis) never see each
+// other's limits or tokens.
+func testKey(t *testing.T) string {
 	t.Helper()
-	if err := newRedis(t).FlushDB(context.Background()).Err(); err != nil {
-		t.Fatal(err)
-	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return redisx.AccountKey("test", t.Name()+"-"+hex.EncodeToString(b[:]))
 }

@@ -55,8 +55,8 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // replica is one client as one replica has it: its own Redis connection,
 // its own token cache and token source.
-func replica(t *testing.T, tokenURL string) *iotapi.Client {
-	cache := redisx.NewTokenCache(newRedis(t), redisx.AccountKey("tellus", "client-1"))
+func replica(t *testing.T, key, tokenURL string) *iotapi.Client {
+	cache := redisx.NewTokenCache(newRedis(t), key)
 	ts := tellus.ClientCredentials(context.Background(), tokenURL, "client-1", "secret")
 	return iotapi.NewClient(&http.Client{Timeout: 10 * time.Second}, tellus.Vendor,
 		iotapi.WithTokenSource(ts), iotapi.WithTokenCache(cache))
@@ -84,7 +84,7 @@ func callAll(t *testing.T, clients []*iotapi.Client, url string) {
 // TestTokenCache_EightReplicasOneFetch: 8 replicas start with an expired
 // token in Redis and call at once: exactly one token fetch between them.
 func TestTokenCache_EightReplicasOneFetch(t *testing.T) {
-	flush(t)
+	key := testKey(t)
 	tokens := &tokenEndpoint{}
 	tokenSrv := httptest.NewServer(tokens)
 	defer tokenSrv.Close()
@@ -94,11 +94,11 @@ func TestTokenCache_EightReplicasOneFetch(t *testing.T) {
 	defer apiSrv.Close()
 
 	expired, _ := json.Marshal(&oauth2.Token{AccessToken: "tls-0", Expiry: time.Now().Add(-time.Minute)})
-	require.NoError(t, newRedis(t).Set(context.Background(), redisx.AccountKey("tellus", "client-1")+":token", expired, 0).Err())
+	require.NoError(t, newRedis(t).Set(context.Background(), key+":token", expired, 0).Err())
 
 	var clients []*iotapi.Client
 	for i := 0; i < 8; i++ {
-		clients = append(clients, replica(t, tokenSrv.URL))
+		clients = append(clients, replica(t, key, tokenSrv.URL))
 	}
 	callAll(t, clients, apiSrv.URL)
 	assert.Equal(t, int64(1), tokens.n.Load(), "one token fetch for 8 replicas")
@@ -112,7 +112,7 @@ func TestTokenCache_EightReplicasOneFetch(t *testing.T) {
 // shared token; the replicas that see the 401 refresh it once between
 // them, and all move to the new one.
 func TestTokenCache_RejectedTokenRefreshedOnceForAll(t *testing.T) {
-	flush(t)
+	key := testKey(t)
 	tokens := &tokenEndpoint{}
 	tokenSrv := httptest.NewServer(tokens)
 	defer tokenSrv.Close()
@@ -123,7 +123,7 @@ func TestTokenCache_RejectedTokenRefreshedOnceForAll(t *testing.T) {
 
 	var clients []*iotapi.Client
 	for i := 0; i < 8; i++ {
-		clients = append(clients, replica(t, tokenSrv.URL))
+		clients = append(clients, replica(t, key, tokenSrv.URL))
 	}
 	callAll(t, clients, apiSrv.URL)
 	require.Equal(t, int64(1), tokens.n.Load())
@@ -153,9 +153,8 @@ func TestTokenCache_DegradesWhenRedisIsDown(t *testing.T) {
 }
 
 func TestTokenCache_HolderDiesLockExpires(t *testing.T) {
-	flush(t)
 	rdb := newRedis(t)
-	key := redisx.AccountKey("dt", "acct")
+	key := testKey(t)
 	// A replica took the lock and died.
 	require.NoError(t, rdb.Set(context.Background(), key+":token:lock", "dead-replica", 300*time.Millisecond).Err())
 	cache := redisx.NewTokenCache(newRedis(t), key, redisx.WithLockTTL(300*time.Millisecond))
@@ -169,9 +168,8 @@ func TestTokenCache_HolderDiesLockExpires(t *testing.T) {
 }
 
 func TestTokenCache_WaitEndsWithContext(t *testing.T) {
-	flush(t)
 	rdb := newRedis(t)
-	key := redisx.AccountKey("dt", "acct2")
+	key := testKey(t)
 	require.NoError(t, rdb.Set(context.Background(), key+":token:lock", "other", time.Minute).Err())
 	cache := redisx.NewTokenCache(newRedis(t), key)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -181,9 +179,8 @@ func TestTokenCache_WaitEndsWithContext(t *testing.T) {
 }
 
 func TestTokenCache_OneCallerGivingUpDoesNotFailTheOthers(t *testing.T) {
-	flush(t)
 	rdb := newRedis(t)
-	key := redisx.AccountKey("dt", "acct3")
+	key := testKey(t)
 	// Another replica holds the lock for a moment, then stores a token.
 	require.NoError(t, rdb.Set(context.Background(), key+":token:lock", "other", time.Minute).Err())
 	go func() {
