@@ -53,9 +53,7 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 	e.budget = newBudget(e.cfg.budget)
 	e.rc = &retryablehttp.Client{
 		HTTPClient:   hc,
-		Logger:       nil, // logging is ours: redacted, structured, off by default
-		RetryWaitMin: e.cfg.minBackoff,
-		RetryWaitMax: e.cfg.maxBackoff,
+		Logger:       nil,                  // logging is ours: redacted, structured, off by default
 		RetryMax:     e.cfg.maxRetries + 1, // room for a token refresh's replay; checkRetry enforces the limits
 		CheckRetry:   e.checkRetry,
 		Backoff:      func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 },
@@ -90,24 +88,33 @@ func (e *engine) run(st *call, req *http.Request) (*http.Response, error) {
 	st.idempotent = idempotent(req)
 	r := req.WithContext(st)
 	r.Body = first
-	if e.freshHeaders {
-		r.Header = req.Header.Clone()
-		if r.Header == nil {
-			r.Header = http.Header{}
-		}
-	}
 	if src.get != nil && r.GetBody == nil {
 		r.GetBody = src.get
 	}
-	if e.cfg.tokenSource != nil {
-		if err := e.authorize(st, r); err != nil {
-			if first != nil {
-				first.Close()
-			}
-			return nil, err
+	if err := e.prepareHeaders(st, r); err != nil {
+		if first != nil {
+			first.Close()
 		}
+		return nil, err
 	}
 	return e.rc.Do(&retryablehttp.Request{Request: r})
+}
+
+// prepareHeaders sets the headers of one attempt: a copy of the caller's
+// when the attempt may change them (a Jar's cookies, a token), and the
+// call's current token.
+func (e *engine) prepareHeaders(st *call, r *http.Request) error {
+	if !e.freshHeaders {
+		return nil
+	}
+	r.Header = st.req.Header.Clone()
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	if e.cfg.tokenSource != nil {
+		return e.authorize(st, r)
+	}
+	return nil
 }
 
 // checkRetry is go-retryablehttp's CheckRetry hook.
@@ -146,16 +153,7 @@ func (e *engine) prepareRetry(req *http.Request) error {
 		return err
 	}
 	req.Body = body
-	if e.freshHeaders {
-		req.Header = st.req.Header.Clone()
-		if req.Header == nil {
-			req.Header = http.Header{}
-		}
-	}
-	if e.cfg.tokenSource != nil {
-		return e.authorize(st, req)
-	}
-	return nil
+	return e.prepareHeaders(st, req)
 }
 
 // event reports a retry to the logger and the callback.
