@@ -78,7 +78,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	st := newCall(ctx)
 	resp, err := c.engine.run(st, req)
 	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if err = c.engine.vendor.checkSuccess(resp); err == nil {
+		if err = c.engine.vendor.CheckResponse(resp); err == nil { // a vendor may fail a 2xx (WithSuccessCheck)
 			if cancel != nil {
 				resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 			}
@@ -128,14 +128,6 @@ func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err e
 	}
 	apiErr.req = info
 	return apiErr
-}
-
-// checkSuccess runs the vendor's success check on a 2xx response.
-func (v Vendor) checkSuccess(resp *http.Response) error {
-	if v.success == nil {
-		return nil
-	}
-	return v.success(resp)
 }
 
 // cancelOnClose releases a call's timeout when its body is closed or read

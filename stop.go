@@ -22,4 +22,10 @@ var (
 	// header or use WithRetryNonIdempotent to allow the retry; give the
 	// request a GetBody to make its body replayable.
 	ErrNotReplayable = errors.New("not retried: the request may already have been processed or its body cannot be sent again (add an Idempotency-Key header to allow retries)")
+
+	// ErrStaleToken: the token source returned the token the vendor had
+	// just rejected, so replaying the request could not succeed. A source
+	// that caches tokens itself (oauth2.ReuseTokenSource) does this; give
+	// WithTokenSource one that fetches on each call.
+	ErrStaleToken = errors.New("the token source returned the token the vendor just rejected; it must fetch a new token on each call (not cache)")
 )

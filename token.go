@@ -1,10 +1,11 @@
 package iotapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -144,19 +145,13 @@ func TokenUsable(tok *oauth2.Token, stale string, margin time.Duration) bool {
 	return tok.Expiry.IsZero() || time.Until(tok.Expiry) > margin
 }
 
-// ErrStaleToken: the token source returned the token the vendor had just
-// rejected, so replaying the request could not succeed. A source that
-// caches tokens itself (oauth2.ReuseTokenSource) does this; give
-// WithTokenSource one that fetches on each call.
-var ErrStaleToken = errors.New("the token source returned the token the vendor just rejected; it must fetch a new token on each call (not cache)")
-
 // tokenError is a failed token fetch; Do returns its cause.
 type tokenError struct{ err error }
 
 func (e *tokenError) Error() string { return "fetching token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// token returns the token for the call's next attempt, and sets it on req.
+// authorize gets the token for the call's next attempt and sets it on req.
 func (e *engine) authorize(st *call, req *http.Request) error {
 	tok, err := e.cfg.tokenCache.Token(st.parent, st.staleToken, e.fetchToken)
 	if err != nil {
@@ -187,7 +182,7 @@ func RetrieveAPIError(v Vendor, re *oauth2.RetrieveError) *APIError {
 	resp := *re.Response
 	resp.Body = http.NoBody
 	if len(re.Body) > 0 {
-		resp.Body = readCloser{strings.NewReader(string(re.Body))}
+		resp.Body = io.NopCloser(bytes.NewReader(re.Body))
 		resp.ContentLength = int64(len(re.Body))
 	}
 	apiErr := v.decodeError(&resp)
@@ -199,10 +194,6 @@ func RetrieveAPIError(v Vendor, re *oauth2.RetrieveError) *APIError {
 	}
 	return apiErr
 }
-
-type readCloser struct{ *strings.Reader }
-
-func (readCloser) Close() error { return nil }
 
 // refreshToken handles a response that may mean the call's token was
 // refused. For TokenExpired and Unauthenticated it drops the token and
