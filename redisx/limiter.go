@@ -3,7 +3,6 @@ package redisx
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -42,9 +41,7 @@ type Limiter struct {
 	key   string
 	limit redis_rate.Limit
 	opts  options
-
-	mu        sync.Mutex
-	downUntil time.Time
+	down  outage
 }
 
 // An Option configures a Limiter or a TokenCache.
@@ -69,7 +66,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 func WithFallback(l iotapi.Limiter) Option { return func(o *options) { o.fallback = l } }
 
 // WithCallTimeout bounds each Redis call (default DefaultCallTimeout for
-// the Limiter, DefaultLockTTL/4 for the TokenCache).
+// the Limiter, a quarter of the lock's TTL for the TokenCache).
 func WithCallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
 
 // WithRetryRedisAfter sets how long to do without Redis after a failure
@@ -77,7 +74,7 @@ func WithCallTimeout(d time.Duration) Option { return func(o *options) { o.callT
 func WithRetryRedisAfter(d time.Duration) Option { return func(o *options) { o.retryRedisAfter = d } }
 
 func newOptions(opts []Option) options {
-	o := options{logger: slog.Default(), callTimeout: DefaultCallTimeout, retryRedisAfter: DefaultRetryRedisAfter,
+	o := options{logger: slog.Default(), retryRedisAfter: DefaultRetryRedisAfter,
 		margin: iotapi.DefaultTokenMargin, lockTTL: DefaultLockTTL, poll: DefaultPoll}
 	for _, f := range opts {
 		f(&o)
@@ -96,6 +93,9 @@ func NewLimiter(rdb redis.UniversalClient, key string, rl iotapi.RateLimit, opts
 	if o.fallback == nil {
 		o.fallback = rl.NewLimiter()
 	}
+	if o.callTimeout <= 0 {
+		o.callTimeout = DefaultCallTimeout
+	}
 	limit := Pacing(rl)
 	return &Limiter{rl: redis_rate.NewLimiter(rdb), key: key, limit: limit, opts: o}
 }
@@ -103,7 +103,7 @@ func NewLimiter(rdb redis.UniversalClient, key string, rl iotapi.RateLimit, opts
 // Wait blocks until a request may be sent by the shared limit, or ctx ends.
 func (l *Limiter) Wait(ctx context.Context) error {
 	for {
-		if l.redisDown() {
+		if l.down.active() {
 			return l.opts.fallback.Wait(ctx)
 		}
 		cctx, cancel := context.WithTimeout(ctx, l.opts.callTimeout)
@@ -113,7 +113,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			l.markDown(err)
+			if l.down.begin(l.opts.retryRedisAfter) {
+				l.opts.logger.Warn("redisx: Redis unreachable; pacing with the local limiter",
+					slog.String("key", l.key), slog.Duration("retry_in", l.opts.retryRedisAfter), slog.String("error", err.Error()))
+			}
 			return l.opts.fallback.Wait(ctx)
 		}
 		if res.Allowed > 0 {
@@ -136,23 +139,6 @@ func Pacing(rl iotapi.RateLimit) redis_rate.Limit {
 	burst := max(1, rl.Requests/25)
 	period := time.Duration(float64(rl.Per) * (1 + iotapi.JitterAllowance))
 	return redis_rate.Limit{Rate: max(rl.Requests-burst, 1), Burst: burst, Period: period}
-}
-
-func (l *Limiter) redisDown() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return time.Now().Before(l.downUntil)
-}
-
-func (l *Limiter) markDown(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if time.Now().Before(l.downUntil) {
-		return
-	}
-	l.downUntil = time.Now().Add(l.opts.retryRedisAfter)
-	l.opts.logger.Warn("redisx: Redis unreachable; pacing with the local limiter",
-		slog.String("key", l.key), slog.Duration("retry_in", l.opts.retryRedisAfter), slog.String("error", err.Error()))
 }
 
 var _ iotapi.Limiter = (*Limiter)(nil)

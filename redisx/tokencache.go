@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/iotapi/iotapi"
@@ -51,16 +50,14 @@ type TokenCache struct {
 	owner   string
 	opts    options
 	local   iotapi.TokenCache
-
-	mu        sync.Mutex
-	downUntil time.Time
+	down    outage
 }
 
 // NewTokenCache returns a TokenCache for the token stored under key (see
 // AccountKey) on rdb.
 func NewTokenCache(rdb redis.UniversalClient, key string, opts ...Option) *TokenCache {
 	o := newOptions(opts)
-	if o.callTimeout == DefaultCallTimeout {
+	if o.callTimeout <= 0 {
 		o.callTimeout = o.lockTTL / 4
 	}
 	var id [12]byte
@@ -77,7 +74,7 @@ func (c *TokenCache) Token(ctx context.Context, stale string, fetch func() (*oau
 
 // shared gets the token through Redis, refreshing it under the lock.
 func (c *TokenCache) shared(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
-	if c.redisDown() {
+	if c.down.active() {
 		return fetch()
 	}
 	for {
@@ -186,17 +183,10 @@ func (c *TokenCache) degrade(ctx context.Context, err error, fetch func() (*oaut
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	c.mu.Lock()
-	c.downUntil = time.Now().Add(c.opts.retryRedisAfter)
-	c.mu.Unlock()
-	c.warn("Redis unreachable; fetching the token in this process", err)
+	if c.down.begin(c.opts.retryRedisAfter) {
+		c.warn("Redis unreachable; fetching the token in this process", err)
+	}
 	return fetch()
-}
-
-func (c *TokenCache) redisDown() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Before(c.downUntil)
 }
 
 func (c *TokenCache) warn(msg string, err error) {
