@@ -81,56 +81,57 @@ func callAll(t *testing.T, clients []*iotapi.Client, url string) {
 	wg.Wait()
 }
 
+// fleet is a Tellus account with a token endpoint and an API, and eight
+// replicas calling it.
+type fleet struct {
+	key     string
+	tokens  *tokenEndpoint
+	api     *api
+	url     string
+	clients []*iotapi.Client
+}
+
+func newFleet(t *testing.T) *fleet {
+	t.Helper()
+	f := &fleet{key: testKey(t), tokens: &tokenEndpoint{}, api: &api{}}
+	tokenSrv := httptest.NewServer(f.tokens)
+	t.Cleanup(tokenSrv.Close)
+	f.api.current.Store("tls-1")
+	apiSrv := httptest.NewServer(f.api)
+	t.Cleanup(apiSrv.Close)
+	f.url = apiSrv.URL
+	for i := 0; i < 8; i++ {
+		f.clients = append(f.clients, replica(t, f.key, tokenSrv.URL))
+	}
+	return f
+}
+
 // TestTokenCache_EightReplicasOneFetch: 8 replicas start with an expired
 // token in Redis and call at once: exactly one token fetch between them.
 func TestTokenCache_EightReplicasOneFetch(t *testing.T) {
-	key := testKey(t)
-	tokens := &tokenEndpoint{}
-	tokenSrv := httptest.NewServer(tokens)
-	defer tokenSrv.Close()
-	a := &api{}
-	a.current.Store("tls-1")
-	apiSrv := httptest.NewServer(a)
-	defer apiSrv.Close()
-
+	f := newFleet(t)
 	expired, _ := json.Marshal(&oauth2.Token{AccessToken: "tls-0", Expiry: time.Now().Add(-time.Minute)})
-	require.NoError(t, newRedis(t).Set(context.Background(), key+":token", expired, 0).Err())
+	require.NoError(t, newRedis(t).Set(context.Background(), f.key+":token", expired, 0).Err())
 
-	var clients []*iotapi.Client
-	for i := 0; i < 8; i++ {
-		clients = append(clients, replica(t, key, tokenSrv.URL))
-	}
-	callAll(t, clients, apiSrv.URL)
-	assert.Equal(t, int64(1), tokens.n.Load(), "one token fetch for 8 replicas")
-	assert.Equal(t, int64(8), a.calls.Load(), "each replica called once, with the shared token")
+	callAll(t, f.clients, f.url)
+	assert.Equal(t, int64(1), f.tokens.n.Load(), "one token fetch for 8 replicas")
+	assert.Equal(t, int64(8), f.api.calls.Load(), "each replica called once, with the shared token")
 
-	callAll(t, clients, apiSrv.URL)
-	assert.Equal(t, int64(1), tokens.n.Load(), "and it stays shared")
+	callAll(t, f.clients, f.url)
+	assert.Equal(t, int64(1), f.tokens.n.Load(), "and it stays shared")
 }
 
 // TestTokenCache_RejectedTokenRefreshedOnceForAll: the vendor revokes the
 // shared token; the replicas that see the 401 refresh it once between
 // them, and all move to the new one.
 func TestTokenCache_RejectedTokenRefreshedOnceForAll(t *testing.T) {
-	key := testKey(t)
-	tokens := &tokenEndpoint{}
-	tokenSrv := httptest.NewServer(tokens)
-	defer tokenSrv.Close()
-	a := &api{}
-	a.current.Store("tls-1")
-	apiSrv := httptest.NewServer(a)
-	defer apiSrv.Close()
+	f := newFleet(t)
+	callAll(t, f.clients, f.url)
+	require.Equal(t, int64(1), f.tokens.n.Load())
 
-	var clients []*iotapi.Client
-	for i := 0; i < 8; i++ {
-		clients = append(clients, replica(t, key, tokenSrv.URL))
-	}
-	callAll(t, clients, apiSrv.URL)
-	require.Equal(t, int64(1), tokens.n.Load())
-
-	a.current.Store("tls-2") // tls-1 is revoked
-	callAll(t, clients, apiSrv.URL)
-	assert.Equal(t, int64(2), tokens.n.Load(), "one refresh for all 8 replicas")
+	f.api.current.Store("tls-2") // tls-1 is revoked
+	callAll(t, f.clients, f.url)
+	assert.Equal(t, int64(2), f.tokens.n.Load(), "one refresh for all 8 replicas")
 }
 
 func TestTokenCache_DegradesWhenRedisIsDown(t *testing.T) {
