@@ -93,6 +93,9 @@ var hostiles = []hostile{
 		body: func(string) []byte { return []byte(`{}`) }, wantKind: iotapi.RateLimited, wantRetry: retryafter.Max},
 	{name: "negative Retry-After", status: 503, header: []string{"Retry-After", "-30"},
 		body: func(string) []byte { return []byte(`{}`) }, wantKind: iotapi.Unavailable},
+	{name: "HTML with letters that grow when lowercased", status: 502, header: []string{"Content-Type", "text/html"},
+		body:     func(string) []byte { return []byte(strings.Repeat("Ⱥ", 10) + "<TITLE>Ⱥ Gateway</TITLE>") },
+		wantKind: iotapi.Unavailable, wantMessage: func(string) string { return "Ⱥ Gateway" }},
 	{name: "control characters", status: 400, body: func(f string) []byte { return []byte(`{"` + f + `": "line1\nline2\r\u0000\u001b[31mred"}`) },
 		wantKind: iotapi.InvalidRequest, wantMessage: func(string) string { return "line1\nline2\r\x00\x1b[31mred" }},
 }

@@ -3,7 +3,6 @@ package iotapi
 import (
 	"bytes"
 	"html"
-	"strings"
 )
 
 // textScan bounds how much of a non-JSON body is searched for a message:
@@ -17,26 +16,43 @@ func textMessage(body []byte) string {
 	if len(body) > textScan {
 		body = body[:textScan]
 	}
-	if s := htmlElement(body, "title"); s != "" {
+	lower := asciiLower(body)
+	if s := htmlElement(body, lower, "title"); s != "" {
 		return s
 	}
-	if s := htmlElement(body, "h1"); s != "" {
+	if s := htmlElement(body, lower, "h1"); s != "" {
 		return s
 	}
 	if looksLikeHTML(body) {
 		return ""
 	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			return oneLine(line, maxMessage)
+	for rest := body; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			return oneLine(string(line), maxMessage)
 		}
 	}
 	return ""
 }
 
-// htmlElement returns the unescaped text of the first <tag>…</tag> in body.
-func htmlElement(body []byte, tag string) string {
-	lower := bytes.ToLower(body)
+// asciiLower returns a copy of b with ASCII letters lowercased and every
+// other byte kept, so that offsets in the copy are offsets in b. (Unicode
+// lowercasing can change a text's length: 'Ⱥ' takes 2 bytes, 'ⱥ' 3.)
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// htmlElement returns the unescaped text of the first <tag>…</tag> in body,
+// found case-insensitively through lower, body's asciiLower copy.
+func htmlElement(body, lower []byte, tag string) string {
 	i := bytes.Index(lower, []byte("<"+tag))
 	if i < 0 {
 		return ""
