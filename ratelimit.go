@@ -111,8 +111,8 @@ func (a *AdaptiveLimiter) Throttled() {
 func (a *AdaptiveLimiter) Succeeded() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if cur := a.l.Limit(); cur < a.max {
-		a.l.SetLimit(min(cur+a.max/20/max(cur, 1), a.max))
+	if cur := a.l.Limit(); cur > 0 && cur < a.max {
+		a.l.SetLimit(min(cur+a.max/20/cur, a.max)) // cur successes take a second
 	}
 }
 

@@ -138,6 +138,20 @@ func TestAdaptiveLimiter(t *testing.T) {
 	assert.InDelta(t, max, float64(a.Limit()), 1e-9, "never above the documented rate")
 }
 
+// A limit below one request per second (Telemax V2: 60 per minute, 0.96/s)
+// recovers at the same 5% of the documented rate per second: after a
+// halving, one success stands for 1/rate seconds of successes.
+func TestAdaptiveLimiter_SlowLimitRecovers(t *testing.T) {
+	a := iotapi.NewAdaptiveLimiter(iotapi.RateLimit{Requests: 60, Per: time.Minute})
+	max := float64(a.Limit())
+	a.Throttled()
+	halved := float64(a.Limit())
+	require.InDelta(t, max/2, halved, 1e-12)
+	a.Succeeded()
+	seconds := 1 / halved // about 2 s at the halved rate
+	assert.InDelta(t, halved+max/20*seconds, float64(a.Limit()), 1e-12)
+}
+
 func TestAdaptiveLimiter_SlowsDownOn429(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 8 s")
