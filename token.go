@@ -20,8 +20,9 @@ const DefaultTokenMargin = 30 * time.Second
 // WithTokenSource makes the client authenticate every attempt with a bearer
 // token from ts. ts should fetch a new token on each call, as the vendor
 // packages' sources do: the client does the caching (an
-// oauth2.ReuseTokenSource would hand back a token the vendor rejected). The token is cached and replaced DefaultTokenMargin before
-// it expires; concurrent calls share one fetch, because vendors rate-limit
+// oauth2.ReuseTokenSource would hand back a token the vendor rejected). The
+// token is cached and replaced DefaultTokenMargin before it expires;
+// concurrent calls share one fetch, because vendors rate-limit
 // their token endpoints (Tellus: 10 per minute; Endpoint Manager: 100 per 5
 // minutes). When the vendor answers TokenExpired, or Unauthenticated for a
 // token not yet refreshed in this call, the cached token is dropped, a new
