@@ -31,12 +31,18 @@ func TestResponse_Responder(t *testing.T) {
 	assert.Equal(t, canned.Body, body)
 }
 
-func TestPlan_Responder(t *testing.T) {
-	plan := iotapitest.NewPlan(
+// resetThen503ThenOK is a plan that resets the first connection, answers
+// DT's 503 next, and succeeds from then on.
+func resetThen503ThenOK() *iotapitest.Plan {
+	return iotapitest.NewPlan(
 		iotapitest.Times(1, iotapitest.Reset()),
 		iotapitest.Times(1, iotapitest.Respond(iotapitest.MustLookup("dt", "503"))),
 		iotapitest.Always(iotapitest.OK(`{"ok":true}`)),
 	)
+}
+
+func TestPlan_Responder(t *testing.T) {
+	plan := resetThen503ThenOK()
 	mock := httpmock.NewMockTransport()
 	mock.RegisterResponder(http.MethodGet, url, plan.Responder())
 	hc := &http.Client{Transport: mock}
@@ -54,11 +60,7 @@ func TestPlan_Responder(t *testing.T) {
 }
 
 func TestPlan_ResponderThroughTheRetryClient(t *testing.T) {
-	plan := iotapitest.NewPlan(
-		iotapitest.Times(1, iotapitest.Reset()),
-		iotapitest.Times(1, iotapitest.Respond(iotapitest.MustLookup("dt", "503"))),
-		iotapitest.Always(iotapitest.OK(`{"ok":true}`)),
-	)
+	plan := resetThen503ThenOK()
 	mock := httpmock.NewMockTransport()
 	mock.RegisterResponder(http.MethodGet, url, plan.Responder())
 	c := iotapi.NewClient(&http.Client{Transport: mock}, dt.Vendor, iotapi.WithBackoff(time.Millisecond, time.Millisecond))
