@@ -1,7 +1,6 @@
 package iotapi
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -22,18 +21,3 @@ func (c *config) backoff(n int) time.Duration {
 }
 
 func randFloat() float64 { return rand.Float64() }
-
-// sleep waits d, or until ctx is done, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

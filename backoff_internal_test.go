@@ -35,17 +35,24 @@ func TestWithBackoff_Defaults(t *testing.T) {
 
 func TestBudget(t *testing.T) {
 	b := newBudget(12)
-	assert.True(t, b.acquire(5))
-	assert.True(t, b.acquire(5))
-	assert.False(t, b.acquire(5), "2 tokens left")
-	b.release(5)
-	assert.True(t, b.acquire(5))
-	b.release(100)
+	held, ok := b.take(5)
+	assert.True(t, ok)
+	assert.Equal(t, int64(5), held)
+	_, ok = b.take(5)
+	assert.True(t, ok)
+	_, ok = b.take(5)
+	assert.False(t, ok, "2 tokens left")
+	b.refund(held)
+	assert.Equal(t, int64(7), b.tokens.Load(), "a successful retry gives back what it held")
+	b.refund(0)
+	assert.Equal(t, int64(8), b.tokens.Load(), "a first-try success earns one token")
+	b.refund(100)
 	assert.Equal(t, int64(12), b.tokens.Load(), "capped at capacity")
 
 	var nilBudget *budget
-	assert.True(t, nilBudget.acquire(1000))
-	nilBudget.release(1)
+	_, ok = nilBudget.take(1000)
+	assert.True(t, ok)
+	nilBudget.refund(1)
 }
 
 func TestBudget_Concurrent(t *testing.T) {
@@ -58,7 +65,7 @@ func TestBudget_Concurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 100; j++ {
-				if b.acquire(5) {
+				if _, ok := b.take(5); ok {
 					mu.Lock()
 					got++
 					mu.Unlock()

@@ -2,7 +2,6 @@ package iotapi_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -171,7 +170,7 @@ func BenchmarkOutageAmplification(b *testing.B) {
 	hs := httptest.NewServer(srv)
 	b.Cleanup(hs.Close)
 	const calls = 1000
-	noSleep := iotapi.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+	noSleep := iotapi.WithRecordedWaits(func(time.Duration) {})
 	for name, mk := range map[string]func() doer{
 		"iotapi.Client": func() doer { return iotapi.NewClient(&http.Client{Transport: benchTransport(b)}, dt.Vendor, noSleep) },
 		"retryablehttp": func() doer {
@@ -212,7 +211,7 @@ func BenchmarkTransientRescue(b *testing.B) {
 	}))
 	b.Cleanup(hs.Close)
 	c := iotapi.NewClient(&http.Client{Transport: benchTransport(b)}, dt.Vendor, iotapi.WithMaxRetries(3),
-		iotapi.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+		iotapi.WithRecordedWaits(func(time.Duration) {}))
 	b.SetParallelism(25) // 50 goroutines on 2 CPUs
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -52,7 +52,7 @@ func TestTransport_RetriedBodiesKeepConnectionsAlive(t *testing.T) {
 	plan := iotapitest.NewPlan(iotapitest.Times(3, canned("telemax", "internal_error")), iotapitest.Always(iotapitest.OK(`{}`)))
 	srv, conns := connCounting(t, plan)
 	s := &sleeps{}
-	hc := &http.Client{Transport: iotapi.NewTransport(http.DefaultTransport.(*http.Transport).Clone(), dt.Vendor, iotapi.WithSleep(s.sleep))}
+	hc := &http.Client{Transport: iotapi.NewTransport(http.DefaultTransport.(*http.Transport).Clone(), dt.Vendor, iotapi.WithRecordedWaits(s.record))}
 	resp, err := hc.Get(srv.URL)
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, resp.Body)

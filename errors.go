@@ -1,19 +1,11 @@
 package iotapi
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // APIError is a failed call to a vendor API, normalized. Every vendor
@@ -68,10 +60,6 @@ type Detail struct {
 	Field   string // the request field it refers to, when the vendor names one
 	Message string // human-readable text from the vendor
 }
-
-// maxMessage bounds the message in Error, so a gateway page cannot make an
-// error line unreadable.
-const maxMessage = 200
 
 // Error returns one lowercase line: vendor, status, message and code, the
 // attempts when more than one was made, and why retrying stopped early.
@@ -149,67 +137,6 @@ func (e *APIError) ErrorMessage() string { return e.Message }
 // Temporary reports whether the vendor's documents say a retry can succeed.
 func (e *APIError) Temporary() bool { return e.Retryable }
 
-// oneLine makes s printable on one line: invalid UTF-8 and control
-// characters become spaces, runs of spaces collapse, and text past max runes
-// is cut with an ellipsis.
-func oneLine(s string, max int) string {
-	if s == "" {
-		return ""
-	}
-	var b strings.Builder
-	space, n := false, 0
-	for _, r := range strings.ToValidUTF8(s, " ") {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if n == max {
-			b.WriteString("…")
-			return b.String()
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-// lowerFirst lowercases the first letter of s unless it starts an acronym;
-// a Title Case phrase ("Too Many Requests") is lowercased whole.
-func lowerFirst(s string) string {
-	if isTitleCase(s) {
-		return strings.ToLower(s)
-	}
-	r, size := utf8.DecodeRuneInString(s)
-	if !unicode.IsUpper(r) {
-		return s
-	}
-	if next, _ := utf8.DecodeRuneInString(s[size:]); unicode.IsUpper(next) {
-		return s
-	}
-	return string(unicode.ToLower(r)) + s[size:]
-}
-
-// isTitleCase reports whether every word of s that starts with a letter
-// starts with one upper-case letter followed by lower-case ones.
-func isTitleCase(s string) bool {
-	words := 0
-	for _, w := range strings.Fields(s) {
-		r, size := utf8.DecodeRuneInString(w)
-		if !unicode.IsLetter(r) {
-			continue
-		}
-		if !unicode.IsUpper(r) || strings.ToLower(w[size:]) != w[size:] {
-			return false
-		}
-		words++
-	}
-	return words > 1
-}
-
 // Kind is the normalized category of an [APIError]. A Kind is an error
 // itself, like syscall.Errno, so the same names serve a switch on
 // APIError.Kind and errors.Is(err, iotapi.NotFound).
@@ -264,45 +191,96 @@ func (k Kind) Is(target error) bool {
 	return ok && (t == k || k == TokenExpired && t == Unauthenticated)
 }
 
-// IsRetryable reports whether err describes a failure that a later attempt
-// of the same request can survive: an *APIError the vendor documents as
-// retryable, or a network failure such as a refused or reset connection or
-// a timeout of a single attempt. It is false for nil, for cancelled or
-// expired contexts (the caller's time is spent), for certificate errors and
-// for anything it does not recognize.
-func IsRetryable(err error) bool {
-	if err == nil {
-		return false
+// Fault says which side a vendor's documents blame for an error, in the
+// manner of smithy-go's ErrorFault.
+type Fault uint8
+
+// The faults. The zero value means not determined.
+const (
+	FaultUnknown Fault = iota // not determined
+	FaultClient               // the request or credentials must change (4xx)
+	FaultServer               // vendor-side; the same request may succeed later (5xx)
+	FaultEither               // the vendor uses this status for both: T IoT answers 500 for invalid requests and credentials too
+)
+
+// String returns "client", "server", "either" or "unknown".
+func (f Fault) String() string {
+	switch f {
+	case FaultClient:
+		return "client"
+	case FaultServer:
+		return "server"
+	case FaultEither:
+		return "either"
 	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Retryable
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var (
-		certErr     *tls.CertificateVerificationError
-		unknownAuth x509.UnknownAuthorityError
-		hostErr     x509.HostnameError
-		invalidCert x509.CertificateInvalidError
-	)
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalidCert) {
-		return false
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return true
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return dnsErr.IsTimeout || dnsErr.IsTemporary
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr)
+	return "unknown"
 }
+
+// RequestError is a call that got no usable response: the connection failed,
+// the context ended, or the request could not be sent. Err is the cause;
+// errors.Is reaches it and Stop.
+type RequestError struct {
+	Vendor   string
+	Method   string
+	URL      string // with credentials redacted
+	Attempts int
+	Err      error // the last attempt's error
+	Stop     error // why retrying stopped early, if it did (see ErrNotReplayable, ErrRetryBudgetExhausted)
+
+	start, end time.Time // for NewReport
+}
+
+// Error returns one line: vendor, method, redacted URL, attempts and cause.
+func (e *RequestError) Error() string {
+	s := e.Vendor
+	if s == "" {
+		s = "iotapi"
+	}
+	s += ": " + e.Method + " " + e.URL
+	if e.Attempts > 1 {
+		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
+	}
+	s += ": " + oneLine(e.Err.Error(), 2*maxMessage)
+	if e.Stop != nil {
+		s += ": " + e.Stop.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause and the stop reason, for errors.Is and errors.As.
+func (e *RequestError) Unwrap() []error {
+	if e.Stop != nil {
+		return []error{e.Err, e.Stop}
+	}
+	return []error{e.Err}
+}
+
+var _ error = (*RequestError)(nil)
+
+// Why the retry client stopped before its retries were used up. They come
+// back as APIError.Err, or wrapped in the error of a failed request, so
+// errors.Is(err, iotapi.ErrRetryBudgetExhausted) tells them apart.
+var (
+	// ErrRetryBudgetExhausted: most recent calls through this client failed,
+	// so it stopped retrying to keep from adding load to a struggling vendor.
+	// Retries resume as calls succeed again.
+	ErrRetryBudgetExhausted = errors.New("not retried: too many recent calls failed, so the client paused retries to avoid adding load (they resume as calls succeed)")
+
+	// ErrRetryAfterTooLong: the vendor asked for a longer wait than
+	// WithMaxRetryAfter allows; APIError.RetryAfter says how long, for the
+	// caller to schedule.
+	ErrRetryAfterTooLong = errors.New("not retried: the server asked to wait longer than the client's maximum wait; see RetryAfter to schedule a later call")
+
+	// ErrNotReplayable: the request is not idempotent and the vendor may have
+	// processed it (500, 502, 504, or a connection lost after the request
+	// was sent), or its body cannot be sent again. Set an Idempotency-Key
+	// header or use WithRetryNonIdempotent to allow the retry; give the
+	// request a GetBody to make its body replayable.
+	ErrNotReplayable = errors.New("not retried: the request may already have been processed or its body cannot be sent again (add an Idempotency-Key header to allow retries)")
+
+	// ErrStaleToken: the token source returned the token the vendor had
+	// just rejected, so replaying the request could not succeed. A source
+	// that caches tokens itself (oauth2.ReuseTokenSource) does this; give
+	// WithTokenSource one that fetches on each call.
+	ErrStaleToken = errors.New("the token source returned the token the vendor just rejected; it must fetch a new token on each call (not cache)")
+)

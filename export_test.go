@@ -1,14 +1,11 @@
 package iotapi
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// WithSleep replaces the retry wait, so tests observe planned waits
-// without sleeping them.
-func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *config) { c.sleep = f }
+// WithRecordedWaits makes the client hand each planned wait to record
+// instead of sleeping it, as iotapitest's recording mode does.
+func WithRecordedWaits(record func(time.Duration)) Option {
+	return func(c *config) { c.recordWait = record }
 }
 
 // WithRand replaces the backoff's randomness.

@@ -109,7 +109,7 @@ func FuzzClient(f *testing.F) {
 	defer srv.Close()
 	const maxRetries = 3
 	rec := &sleeps{}
-	c := iotapi.NewClient(&http.Client{Timeout: 10 * time.Second}, dt.Vendor, iotapi.WithSleep(rec.sleep),
+	c := iotapi.NewClient(&http.Client{Timeout: 10 * time.Second}, dt.Vendor, iotapi.WithRecordedWaits(rec.record),
 		iotapi.WithMaxRetries(maxRetries), iotapi.WithRetryBudget(0))
 
 	f.Fuzz(func(t *testing.T, actions []byte, post, key bool, body []byte) {

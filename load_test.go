@@ -2,7 +2,6 @@ package iotapi_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -113,7 +112,7 @@ func TestLoadWithFaults(t *testing.T) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = workers
 	client := iotapi.NewClient(&http.Client{Transport: tr, Timeout: 10 * time.Second}, dt.Vendor,
-		iotapi.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
+		iotapi.WithRecordedWaits(func(time.Duration) {}),
 		iotapi.WithMaxRetries(3))
 
 	var (

@@ -1,7 +1,6 @@
 package iotapi
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -70,9 +69,11 @@ type config struct {
 	tokenMargin        time.Duration
 	limiter            Limiter
 
-	// Injected in tests.
-	sleep func(ctx context.Context, d time.Duration) error
-	rand  func() float64
+	// recordWait, when set, receives each planned wait, and the wait is
+	// not slept (iotapitest's recording mode, and this package's tests).
+	recordWait func(time.Duration)
+	// rand is the backoff's randomness; tests fix it.
+	rand func() float64
 }
 
 func newConfig(opts []Option) config {
@@ -84,7 +85,6 @@ func newConfig(opts []Option) config {
 		budget:          DefaultRetryBudget,
 		maxBufferedBody: DefaultMaxBufferedBody,
 		tokenMargin:     DefaultTokenMargin,
-		sleep:           sleep,
 		rand:            randFloat,
 	}
 	for _, o := range opts {
@@ -171,15 +171,4 @@ func WithLogger(l *slog.Logger) Option {
 // the call, for metrics and tracing. f must not block.
 func WithOnRetry(f func(RetryEvent)) Option {
 	return func(c *config) { c.onRetry = f }
-}
-
-// RetryEvent describes a retry about to happen.
-type RetryEvent struct {
-	Vendor     string
-	Method     string
-	URL        string        // with credentials redacted
-	Attempt    int           // the attempt that failed, from 1
-	StatusCode int           // its HTTP status; 0 for a transport error
-	Err        error         // its *APIError, or the transport error
-	Wait       time.Duration // the wait before the next attempt
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/iotapi/iotapi/internal/httpbody"
 	"github.com/iotapi/iotapi/internal/redact"
 )
 
@@ -28,11 +29,14 @@ var _ http.RoundTripper = (*transport)(nil)
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.engine.run(newCall(req.Context()), req)
-	if err != nil {
-		return nil, unwrapURLError(err) // the outer http.Client wraps it again
+	o := t.engine.run(req.Context(), req)
+	switch {
+	case o.resp != nil:
+		return o.resp, nil
+	case o.stop != nil && o.failure != nil: // the vendor answered; the next attempt never went out
+		return nil, o.stop
 	}
-	return resp, nil
+	return nil, o.err // the outer http.Client wraps it in a *url.Error
 }
 
 // Client sends requests to one vendor with retries and returns failures as
@@ -75,60 +79,56 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if c.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 	}
-	st := newCall(ctx)
-	resp, err := c.engine.run(st, req)
-	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if err = c.engine.vendor.CheckResponse(resp); err == nil { // a vendor may fail a 2xx (WithSuccessCheck)
+	o := c.engine.run(ctx, req)
+	resp := o.resp
+	if resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		err := c.engine.vendor.CheckResponse(resp) // a vendor may fail a 2xx (WithSuccessCheck)
+		if err == nil {
 			if cancel != nil {
 				resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 			}
 			return resp, nil
 		}
+		errors.As(err, &o.failure)
 	}
 	if cancel != nil {
 		defer cancel()
 	}
 	if resp != nil {
 		defer drain(resp.Body)
+		if o.failure == nil { // 1xx or 3xx: not decoded while retrying
+			o.failure = c.engine.vendor.decodeError(resp)
+		}
 	}
-	return nil, c.failure(st, req, resp, err)
+	return nil, c.engine.failure(req, o)
 }
 
-// failure builds Do's error, with what a support report needs.
-func (c *Client) failure(st *call, req *http.Request, resp *http.Response, err error) error {
-	info := requestInfo{method: req.Method, url: redact.URL(req.URL), start: st.start, end: time.Now()}
-	var apiErr *APIError
+// failure is Do's error for an outcome without a usable response, with
+// what a support report needs.
+func (e *engine) failure(req *http.Request, o outcome) error {
+	info := requestInfo{method: req.Method, url: redact.URL(req.URL), start: o.start, end: time.Now()}
+	if apiErr := o.failure; apiErr != nil {
+		apiErr.Attempts, apiErr.Err, apiErr.req = o.attempts, o.stop, info
+		return apiErr
+	}
 	var tokErr *tokenError
-	switch {
-	case resp == nil && st.last != nil:
-		// The vendor answered, then the next attempt never went out: the
-		// context ended during the wait, or a fresh token or a copy of the
-		// body could not be had. The vendor's answer is the error; Err says
-		// why it was not retried.
-		apiErr, st.stop = st.last, unwrapURLError(err)
-	case errors.As(err, &tokErr): // no answer yet: the first token fetch failed
-		if errors.As(tokErr.err, &apiErr) {
-			apiErr.Attempts = st.attempts
-			return apiErr // the token endpoint's own error, about the token request
-		}
-		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
-			Attempts: st.attempts, Err: tokErr, Stop: st.stop, start: info.start, end: info.end}
-	case errors.As(err, &apiErr): // a failed success check
-	case resp != nil && st.last != nil:
-		apiErr = st.last
-	case resp != nil:
-		apiErr = c.engine.vendor.decodeError(resp) // 1xx or 3xx: not decoded while retrying
-	default:
-		return &RequestError{Vendor: c.engine.vendor.name, Method: req.Method, URL: info.url,
-			Attempts: max(st.attempts, 1), Err: unwrapURLError(err), Stop: st.stop, start: info.start, end: info.end}
+	var apiErr *APIError
+	if o.attempts == 0 && errors.As(o.err, &tokErr) && errors.As(tokErr.err, &apiErr) {
+		return apiErr // the token endpoint's own error, about the token request (Attempts 0)
 	}
-	apiErr.Attempts = max(st.attempts, 1)
-	if st.stop != nil {
-		apiErr.Err = st.stop
-	}
-	apiErr.req = info
-	return apiErr
+	return &RequestError{Vendor: e.vendor.name, Method: req.Method, URL: info.url,
+		Attempts: o.attempts, Err: o.err, Stop: o.stop, start: info.start, end: info.end}
 }
+
+// drain reads what is left of an abandoned response body on the wire, up
+// to a bound, so the connection can be reused, and closes the body.
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(httpbody.Rest(body), drainLimit))
+	_ = body.Close()
+}
+
+// drainLimit is how much of an abandoned body is read to keep its connection.
+const drainLimit = 64 << 10
 
 // cancelOnClose releases a call's timeout when its body is closed or read
 // to the end, as http.Client does for its Timeout.

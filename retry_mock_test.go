@@ -31,7 +31,7 @@ func mockClient(t *testing.T, err error, opts ...iotapi.Option) (*iotapi.Client,
 	mt.RegisterResponder(http.MethodPost, mockURL, httpmock.NewErrorResponder(err))
 	mt.RegisterResponder(http.MethodGet, mockURL, httpmock.NewErrorResponder(err))
 	s := &sleeps{}
-	opts = append([]iotapi.Option{iotapi.WithSleep(s.sleep)}, opts...)
+	opts = append([]iotapi.Option{iotapi.WithRecordedWaits(s.record)}, opts...)
 	return iotapi.NewClient(&http.Client{Transport: mt}, dt.Vendor, opts...), mt
 }
 

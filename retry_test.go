@@ -27,11 +27,10 @@ type sleeps struct {
 	d  []time.Duration
 }
 
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+func (s *sleeps) record(d time.Duration) {
 	s.mu.Lock()
 	s.d = append(s.d, d)
 	s.mu.Unlock()
-	return ctx.Err()
 }
 
 func (s *sleeps) waits() []time.Duration {
@@ -51,7 +50,7 @@ func serve(t *testing.T, plan *iotapitest.Plan) *httptest.Server {
 // newClient returns a Client whose waits are recorded, not slept.
 func newClient(v iotapi.Vendor, opts ...iotapi.Option) (*iotapi.Client, *sleeps) {
 	s := &sleeps{}
-	opts = append([]iotapi.Option{iotapi.WithSleep(s.sleep), iotapi.WithRand(func() float64 { return 0.5 })}, opts...)
+	opts = append([]iotapi.Option{iotapi.WithRecordedWaits(s.record), iotapi.WithRand(func() float64 { return 0.5 })}, opts...)
 	return iotapi.NewClient(&http.Client{}, v, opts...), s
 }
 
@@ -265,7 +264,7 @@ func TestNewClient_KeepsAndDoesNotModifyTheHTTPClient(t *testing.T) {
 	redirects := 0
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { redirects++; return nil }, Timeout: time.Minute}
 	before := *hc
-	c := iotapi.NewClient(hc, dt.Vendor, iotapi.WithSleep((&sleeps{}).sleep))
+	c := iotapi.NewClient(hc, dt.Vendor, iotapi.WithRecordedWaits((&sleeps{}).record))
 
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/old", nil)
 	require.NoError(t, err)
@@ -288,7 +287,7 @@ func TestTransport_ReturnsFinalResponseUntouched(t *testing.T) {
 	plan := iotapitest.NewPlan(iotapitest.Always(canned("dt", "503")))
 	srv := serve(t, plan)
 	s := &sleeps{}
-	hc := &http.Client{Transport: iotapi.NewTransport(nil, dt.Vendor, iotapi.WithSleep(s.sleep), iotapi.WithMaxRetries(2))}
+	hc := &http.Client{Transport: iotapi.NewTransport(nil, dt.Vendor, iotapi.WithRecordedWaits(s.record), iotapi.WithMaxRetries(2))}
 	resp, err := hc.Get(srv.URL)
 	require.NoError(t, err, "a RoundTripper returns err == nil for any status")
 	defer resp.Body.Close()
@@ -331,8 +330,8 @@ func TestTransport_ComposesOnBothSides(t *testing.T) {
 		plan.ServeHTTP(w, r)
 	})))
 	s := &sleeps{}
-	inside := iotapi.NewTransport(headerRT{http.DefaultTransport}, dt.Vendor, iotapi.WithSleep(s.sleep))
-	outside := headerRT{iotapi.NewTransport(http.DefaultTransport, dt.Vendor, iotapi.WithSleep(s.sleep))}
+	inside := iotapi.NewTransport(headerRT{http.DefaultTransport}, dt.Vendor, iotapi.WithRecordedWaits(s.record))
+	outside := headerRT{iotapi.NewTransport(http.DefaultTransport, dt.Vendor, iotapi.WithRecordedWaits(s.record))}
 	for _, rt := range []http.RoundTripper{inside, outside} {
 		resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
 		require.NoError(t, err)

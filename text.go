@@ -3,7 +3,14 @@ package iotapi
 import (
 	"bytes"
 	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
+
+// maxMessage bounds the message in Error, so a gateway page cannot make an
+// error line unreadable.
+const maxMessage = 200
 
 // textScan bounds how much of a non-JSON body is searched for a message:
 // a page's title and a text's first line come early.
@@ -72,4 +79,65 @@ func htmlElement(body, lower []byte, tag string) string {
 func looksLikeHTML(body []byte) bool {
 	b := bytes.TrimSpace(body)
 	return len(b) > 0 && b[0] == '<'
+}
+
+// oneLine makes s printable on one line: invalid UTF-8 and control
+// characters become spaces, runs of spaces collapse, and text past max runes
+// is cut with an ellipsis.
+func oneLine(s string, max int) string {
+	if s == "" {
+		return ""
+	}
+	var b strings.Builder
+	space, n := false, 0
+	for _, r := range strings.ToValidUTF8(s, " ") {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n == max {
+			b.WriteString("…")
+			return b.String()
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// lowerFirst lowercases the first letter of s unless it starts an acronym;
+// a Title Case phrase ("Too Many Requests") is lowercased whole.
+func lowerFirst(s string) string {
+	if isTitleCase(s) {
+		return strings.ToLower(s)
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	if next, _ := utf8.DecodeRuneInString(s[size:]); unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[size:]
+}
+
+// isTitleCase reports whether every word of s that starts with a letter
+// starts with one upper-case letter followed by lower-case ones.
+func isTitleCase(s string) bool {
+	words := 0
+	for _, w := range strings.Fields(s) {
+		r, size := utf8.DecodeRuneInString(w)
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		if !unicode.IsUpper(r) || strings.ToLower(w[size:]) != w[size:] {
+			return false
+		}
+		words++
+	}
+	return words > 1
 }

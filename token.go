@@ -1,6 +1,8 @@
 package iotapi
 
 import (
+	"strings"
+
 	"bytes"
 	"context"
 	"errors"
@@ -8,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/iotapi/iotapi/internal/redact"
 
 	"golang.org/x/oauth2"
 )
@@ -146,35 +150,49 @@ func TokenUsable(tok *oauth2.Token, stale string, margin time.Duration) bool {
 	return tok.Expiry.IsZero() || time.Until(tok.Expiry) > margin
 }
 
+// tokens gets the bearer token of each attempt for an engine: from the
+// cache, else from the source.
+type tokens struct {
+	source oauth2.TokenSource
+	cache  TokenCache
+	vendor Vendor
+}
+
+// get returns a usable access token other than stale.
+func (t *tokens) get(ctx context.Context, stale string) (string, error) {
+	tok, err := t.cache.Token(ctx, stale, t.fetch)
+	if err != nil {
+		return "", &tokenError{err}
+	}
+	return tok.AccessToken, nil
+}
+
+// fetch gets a token from the source, turning a token endpoint's HTTP
+// failure into the vendor's *APIError.
+func (t *tokens) fetch() (*oauth2.Token, error) {
+	tok, err := t.source.Token()
+	if err == nil {
+		return tok, nil
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		return nil, RetrieveAPIError(t.vendor, re)
+	}
+	return nil, err
+}
+
 // tokenError is a failed token fetch; Do returns its cause.
 type tokenError struct{ err error }
 
 func (e *tokenError) Error() string { return "fetching token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// authorize gets the token for the call's next attempt and sets it on req.
-func (e *engine) authorize(st *call, req *http.Request) error {
-	tok, err := e.cfg.tokenCache.Token(st.parent, st.staleToken, e.fetchToken)
-	if err != nil {
-		return &tokenError{err}
+// scrubToken removes an access token a vendor echoed back from the
+// decoded error.
+func scrubToken(e *APIError, token string) {
+	if token != "" && strings.Contains(e.Message, token) {
+		e.Message = strings.ReplaceAll(e.Message, token, redact.Mask)
 	}
-	st.token = tok.AccessToken
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	return nil
-}
-
-// fetchToken gets a token from the source, turning a token endpoint's HTTP
-// failure into the vendor's *APIError.
-func (e *engine) fetchToken() (*oauth2.Token, error) {
-	tok, err := e.cfg.tokenSource.Token()
-	if err == nil {
-		return tok, nil
-	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.Response != nil {
-		return nil, RetrieveAPIError(e.vendor, re)
-	}
-	return nil, err
 }
 
 // RetrieveAPIError decodes the HTTP failure an *oauth2.RetrieveError holds
@@ -194,23 +212,4 @@ func RetrieveAPIError(v Vendor, re *oauth2.RetrieveError) *APIError {
 		apiErr.Code = re.ErrorCode
 	}
 	return apiErr
-}
-
-// refreshToken handles a response that may mean the call's token was
-// refused. For TokenExpired and Unauthenticated it drops the token and
-// plans one immediate replay (replay true; retry reports the plan). For a
-// response that may be the credentials' fault (FaultEither) it only drops
-// the token, so the ordinary retry, if any, carries a fresh one.
-func (st *call) refreshToken(apiErr *APIError) (replay, retry bool) {
-	if st.engine.cfg.tokenSource == nil || st.refreshed || st.token == "" {
-		return false, false
-	}
-	switch {
-	case apiErr.Kind == TokenExpired || apiErr.Kind == Unauthenticated:
-		st.refreshed, st.staleToken = true, st.token
-		return true, st.plan(0, apiErr.StatusCode, 0, apiErr)
-	case apiErr.Fault == FaultEither:
-		st.refreshed, st.staleToken = true, st.token
-	}
-	return false, false
 }

@@ -1,0 +1,318 @@
+package iotapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// engine sends the calls of one Client or Transport: one vendor's rules,
+// the options, and what its calls share (the retry budget, the token
+// cache, the connection pool). It is safe for concurrent use.
+type engine struct {
+	vendor Vendor
+	cfg    config
+	budget *budget
+	tokens *tokens // nil without WithTokenSource
+
+	// hc sends each attempt, through the base RoundTripper and the
+	// limiter (see attemptTransport).
+	hc *http.Client
+
+	// copyHeaders gives each attempt its own copy of the caller's headers:
+	// the token is set on it, and with a Jar net/http adds cookies by
+	// modifying the request's Header.
+	copyHeaders bool
+
+	calls sync.Pool // of *call, see newCall
+}
+
+// newEngine returns an engine that sends through hc, whose Transport it
+// sets to base (http.DefaultTransport if nil) paced by the limiter.
+func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option) *engine {
+	cfg := newConfig(opts)
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter}
+	e := &engine{vendor: v, cfg: cfg, budget: newBudget(cfg.budget), hc: hc}
+	if cfg.tokenSource != nil {
+		e.tokens = &tokens{source: cfg.tokenSource, cache: cfg.tokenCache, vendor: v}
+	}
+	e.copyHeaders = hc.Jar != nil || e.tokens != nil
+	return e
+}
+
+// call is one call through the engine: the caller's request, what its
+// attempts have shown so far, and the go-retryablehttp loop that sends
+// them, whose hooks are the call's own methods:
+//
+//   - CheckRetry (checkRetry) decodes each attempt's answer and asks the
+//     policy (decide) what to do;
+//   - Backoff (backoff) returns the wait the policy planned, and the loop
+//     sleeps it, ending the wait when the request's context ends;
+//   - PrepareRetry (prepareRetry) gives the next attempt a fresh body and
+//     its headers and token;
+//   - ErrorHandler hands back the last response or error untouched
+//     (PassthroughErrorHandler); the call knows the rest (see outcome).
+//
+// Hooks bound to the call let Backoff reach the plan even after a
+// transport error, for which go-retryablehttp passes it no response (and
+// so no request context). Binding four closures costs four allocations,
+// so calls are kept in a pool and bound once: a call that succeeds at
+// once allocates nothing here.
+type call struct {
+	loop retryablehttp.Client
+	lreq retryablehttp.Request
+	e    *engine
+	callState
+}
+
+// callState is what one use of a call holds; it starts from zero.
+type callState struct {
+	ctx        context.Context // the caller's, with the Client's Timeout
+	req        *http.Request   // as the caller gave it: never modified
+	body       bodySource
+	idempotent bool
+	start      time.Time
+
+	attempts int           // attempts sent (the transport was asked)
+	retries  int           // retries planned, the token replay not counted
+	capped   map[int]int   // retries per status, for rules with MaxRetries
+	status   int           // status of the latest attempt (0 for none)
+	streak   int           // failed responses in a row with that status
+	wait     time.Duration // the wait planned before the next attempt
+	held     int64         // budget tokens held by the retry in flight
+	pending  bool          // a retry is planned and has not gone out
+
+	token     string // the access token of the latest attempt
+	stale     string // a token the vendor rejected: never sent again
+	refreshed bool   // the call has had its one token refresh
+
+	last *APIError // the latest attempt's decoded failure
+	err  error     // the latest attempt's transport error
+	stop error     // why retrying stopped before the retries ran out
+}
+
+// newCall returns a call for req, from the pool or bound anew.
+func (e *engine) newCall(ctx context.Context, req *http.Request) *call {
+	c, _ := e.calls.Get().(*call)
+	if c == nil {
+		c = &call{e: e}
+		c.loop = retryablehttp.Client{
+			HTTPClient:   e.hc,
+			CheckRetry:   c.checkRetry,
+			Backoff:      c.backoff,
+			PrepareRetry: c.prepareRetry,
+			ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		}
+	}
+	c.callState = callState{ctx: ctx, req: req, idempotent: idempotent(req), start: time.Now()}
+	// The policy decides every retry; the loop's own limit only has to
+	// leave room for them all: the retries and the one token replay.
+	c.loop.RetryMax = e.cfg.maxRetries
+	if e.tokens != nil {
+		c.loop.RetryMax++
+	}
+	return c
+}
+
+// outcome is what a call came to.
+type outcome struct {
+	// resp is the final response, body readable, when the last attempt
+	// got one and it is the answer.
+	resp *http.Response
+	// failure is the decoded failed response: resp's, or, when the next
+	// attempt never went out, the latest attempt's (its body is closed).
+	failure *APIError
+	// err is why no response is the answer: the last attempt's transport
+	// error, or what kept the first attempt from going out.
+	err error
+	// stop says why retrying stopped early, if it did: a reason such as
+	// ErrRetryBudgetExhausted, the context's error, or the error that kept
+	// a planned retry from going out.
+	stop     error
+	attempts int
+	start    time.Time
+}
+
+// run sends req with retries and returns what happened.
+func (e *engine) run(ctx context.Context, req *http.Request) outcome {
+	c := e.newCall(ctx, req)
+	o := c.run()
+	c.callState = callState{}
+	c.lreq.Request = nil
+	e.calls.Put(c)
+	return o
+}
+
+func (c *call) run() outcome {
+	first, err := c.firstRequest()
+	if err != nil {
+		return outcome{err: err, start: c.start}
+	}
+	c.lreq.Request = first
+	resp, err := c.loop.Do(&c.lreq)
+	o := outcome{attempts: c.attempts, stop: c.stop, start: c.start}
+	switch {
+	case c.pending: // the context ended during the wait, or the retry could not be prepared
+		if resp != nil {
+			drain(resp.Body) // go-retryablehttp has drained it already, unless it ran out of attempts
+		}
+		o.failure, o.err, o.stop = c.last, c.err, err
+	case err != nil:
+		o.err = c.err
+		if o.err == nil {
+			o.err = err
+		}
+	default:
+		o.resp, o.failure = resp, c.last
+	}
+	return o
+}
+
+// firstRequest returns the request of the first attempt: the caller's own
+// when nothing about it has to change, else a shallow copy with the
+// call's context, a replayable body, and the attempt's headers.
+func (c *call) firstRequest() (*http.Request, error) {
+	src, body, err := newBodySource(c.req, c.e.cfg.maxBufferedBody)
+	if err != nil {
+		return nil, err
+	}
+	c.body = src
+	r := c.req
+	if c.ctx == r.Context() && body == r.Body && !c.e.copyHeaders {
+		return r, nil
+	}
+	r = r.WithContext(c.ctx)
+	r.Body = body
+	if r.GetBody == nil {
+		r.GetBody = src.get // net/http's own retry on a dead connection uses it too
+	}
+	if err := c.prepareHeaders(r); err != nil {
+		if body != nil {
+			body.Close()
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkRetry is go-retryablehttp's CheckRetry: it records the attempt,
+// asks the policy, and acts on the verdict.
+func (c *call) checkRetry(_ context.Context, resp *http.Response, err error) (bool, error) {
+	a := c.observe(resp, err)
+	v := decide(c, a)
+	c.record(a, v)
+	return v.retry, nil
+}
+
+// backoff is go-retryablehttp's Backoff: the planned wait, which the loop
+// sleeps. A client built to record its waits (iotapitest) hands the wait
+// to the recorder and sleeps none.
+func (c *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	if rec := c.e.cfg.recordWait; rec != nil {
+		rec(c.wait)
+		return 0
+	}
+	return c.wait
+}
+
+// prepareRetry is go-retryablehttp's PrepareRetry: it gives the copy of
+// the request the loop is about to send a fresh body, and its headers.
+func (c *call) prepareRetry(r *http.Request) error {
+	if err := c.ctx.Err(); err != nil {
+		return err // the wait ended with the context: nothing to prepare
+	}
+	body, err := c.body.next()
+	if err != nil {
+		return err
+	}
+	r.Body = body
+	if err := c.prepareHeaders(r); err != nil {
+		body.Close()
+		return err
+	}
+	c.pending = false
+	return nil
+}
+
+// prepareHeaders gives an attempt its own copy of the caller's headers
+// when it may change them, and sets the call's current token.
+func (c *call) prepareHeaders(r *http.Request) error {
+	if !c.e.copyHeaders {
+		return nil
+	}
+	r.Header = c.req.Header.Clone()
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	if c.e.tokens == nil {
+		return nil
+	}
+	tok, err := c.e.tokens.get(c.ctx, c.stale)
+	if err != nil {
+		return err
+	}
+	c.token = tok
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return nil
+}
+
+// observe records an attempt's answer: it counts the attempt, decodes a
+// failed response with the vendor's rules, and keeps it as the latest.
+func (c *call) observe(resp *http.Response, err error) attempt {
+	c.attempts++
+	c.last, c.err = nil, nil
+	if err != nil {
+		c.status, c.streak = 0, 0
+		c.err = unwrapURLError(err)
+		return attempt{err: c.err}
+	}
+	a := attempt{status: resp.StatusCode}
+	if a.status == c.status {
+		c.streak++
+	} else {
+		c.status, c.streak = a.status, 1
+	}
+	if a.status >= 400 {
+		a.failure = c.e.vendor.decodeError(resp)
+		a.rule, _ = c.e.vendor.Rule(a.status)
+		scrubToken(a.failure, c.token)
+		c.last = a.failure
+	}
+	return a
+}
+
+// record acts on the policy's verdict: it keeps what later decisions
+// read, and reports the retry or the early stop.
+func (c *call) record(a attempt, v verdict) {
+	c.pending = v.retry
+	if !v.retry {
+		c.stop = v.why
+		if v.why == ErrRetryAfterTooLong && a.failure != nil {
+			a.failure.RetryAfter = max(a.failure.RetryAfter, v.wait)
+		}
+		if v.why != nil {
+			c.e.stopped(c, a, v.why)
+		}
+		return
+	}
+	c.wait, c.held = v.wait, v.grant
+	if v.freshToken {
+		c.stale, c.refreshed = c.token, true
+	}
+	if !v.replay {
+		c.retries++
+		if a.rule.MaxRetries > 0 {
+			if c.capped == nil {
+				c.capped = make(map[int]int, 1)
+			}
+			c.capped[a.status]++
+		}
+	}
+	c.e.retrying(c, a)
+}
