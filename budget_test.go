@@ -17,42 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// counting serves plan and counts attempts.
-type counting struct {
-	n    atomic.Int64
-	next http.Handler
-}
-
-func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.n.Add(1)
-	c.next.ServeHTTP(w, r)
-}
-
-// run makes calls from workers goroutines and returns the successes.
-func run(t *testing.T, calls, workers int, do func() bool) int {
-	t.Helper()
-	var ok atomic.Int64
-	var wg sync.WaitGroup
-	jobs := make(chan struct{})
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
-				if do() {
-					ok.Add(1)
-				}
-			}
-		}()
-	}
-	for i := 0; i < calls; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	wg.Wait()
-	return int(ok.Load())
-}
-
 func doGet(c interface {
 	Do(*http.Request) (*http.Response, error)
 }, url string) bool {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -208,11 +207,6 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
-	t.Helper()
-	return serve(t, iotapitest.NewPlan(iotapitest.Always(h.ServeHTTP)))
-}
-
 func TestClient_BodyThatCannotBeReplayedKeepsTheVendorsAnswer(t *testing.T) {
 	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "503"))))
 	c, _ := newClient(dt.Vendor)
@@ -225,4 +219,26 @@ func TestClient_BodyThatCannotBeReplayedKeepsTheVendorsAnswer(t *testing.T) {
 	assert.Equal(t, 503, e.StatusCode)
 	assert.Equal(t, 1, e.Attempts)
 	assert.ErrorIs(t, err, gone, "and it says why no retry went out")
+}
+
+// failingBody fails on its first read.
+type failingBody struct{}
+
+func (failingBody) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+func (failingBody) Close() error             { return nil }
+
+// Attempts counts requests that went out: a body that cannot be read
+// before the first attempt means none did.
+func TestClient_AttemptsCountWhatWasSent(t *testing.T) {
+	plan := iotapitest.NewPlan(iotapitest.Always(iotapitest.OK(`{}`)))
+	srv := serve(t, plan)
+	c, _ := newClient(dt.Vendor)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, failingBody{})
+	_, err := c.Do(req)
+	var re *iotapi.RequestError
+	require.ErrorAs(t, err, &re)
+	assert.Zero(t, re.Attempts)
+	assert.Zero(t, plan.Calls())
+	assert.ErrorContains(t, err, "disk on fire")
+	assert.NotContains(t, err.Error(), "attempts")
 }

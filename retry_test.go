@@ -21,50 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sleeps records the waits the client plans, instead of sleeping them.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) record(d time.Duration) {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-}
-
-func (s *sleeps) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-// serve starts a loopback server for plan.
-func serve(t *testing.T, plan *iotapitest.Plan) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(plan)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// newClient returns a Client whose waits are recorded, not slept.
-func newClient(v iotapi.Vendor, opts ...iotapi.Option) (*iotapi.Client, *sleeps) {
-	s := &sleeps{}
-	opts = append([]iotapi.Option{iotapi.WithRecordedWaits(s.record), iotapi.WithRand(func() float64 { return 0.5 })}, opts...)
-	return iotapi.NewClient(&http.Client{}, v, opts...), s
-}
-
-func get(t *testing.T, c *iotapi.Client, url string) (*http.Response, error) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	return c.Do(req)
-}
-
-func canned(vendor, name string) iotapitest.Action {
-	return iotapitest.Respond(iotapitest.MustLookup(vendor, name))
-}
-
 func TestClient_RetriesThenSucceeds(t *testing.T) {
 	plan := iotapitest.NewPlan(iotapitest.Times(2, canned("dt", "503")), iotapitest.Always(iotapitest.OK(`{"ok":true}`)))
 	srv := serve(t, plan)

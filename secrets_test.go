@@ -19,49 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Planted credentials: each must stay out of everything the library prints.
-var planted = map[string]string{
-	"authorization": "bearer-PLANTED-a1",
-	"cookie":        "cookie-PLANTED-b2",
-	"access_token":  "query-PLANTED-c3",
-	"token":         "query-PLANTED-d4",
-	"client_secret": "query-PLANTED-e5",
-	"api_key":       "query-PLANTED-f6",
-	"body":          "body-PLANTED-g7",
-}
-
-// secretRequest builds a request carrying every planted credential.
-func secretRequest(t *testing.T, method, base string) *http.Request {
-	t.Helper()
-	url := fmt.Sprintf("%s/v1/things?access_token=%s&token=%s&client_secret=%s&api_key=%s&page=2",
-		base, planted["access_token"], planted["token"], planted["client_secret"], planted["api_key"])
-	req, err := http.NewRequest(method, url, strings.NewReader(`{"password":"`+planted["body"]+`"}`))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+planted["authorization"])
-	req.Header.Set("Cookie", "sid="+planted["cookie"])
-	req.Header.Set("Idempotency-Key", "k1")
-	return req
-}
-
-// echoing answers like a careless gateway: it echoes the credentials it
-// received into response headers, around a documented error body.
-func echoing(resp iotapitest.Response) iotapitest.Action {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Set-Cookie", r.Header.Get("Cookie"))
-		w.Header().Set("Authorization", r.Header.Get("Authorization"))
-		w.Header().Set("X-Auth-Token", r.Header.Get("Authorization"))
-		w.Header().Set("X-Api-Key", r.URL.Query().Get("api_key"))
-		resp.ServeHTTP(w, r)
-	}
-}
-
-func assertNoPlanted(t *testing.T, where, text string) {
-	t.Helper()
-	for name, secret := range planted {
-		assert.NotContainsf(t, text, secret, "%s leaks the %s credential", where, name)
-	}
-}
-
 func TestSecretsNeverLeave(t *testing.T) {
 	plan := iotapitest.NewPlan(
 		iotapitest.Times(1, echoing(iotapitest.MustLookup("dt", "503"))),

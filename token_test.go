@@ -232,19 +232,23 @@ func TestTokenSource_Transport(t *testing.T) {
 
 func TestMemoryTokenCache_WaitEndsWithContext(t *testing.T) {
 	cache := iotapi.NewMemoryTokenCache(0)
-	release := make(chan struct{})
+	fetching, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		_, _ = cache.Token(context.Background(), "", func() (*oauth2.Token, error) {
+			close(fetching)
 			<-release
 			return &oauth2.Token{AccessToken: "a"}, nil
 		})
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-fetching
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := cache.Token(ctx, "", func() (*oauth2.Token, error) { t.Error("a second fetch"); return nil, nil })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	close(release)
+	<-done
 }
 
 func TestTokenUsable(t *testing.T) {
@@ -277,4 +281,25 @@ func TestTokenSource_CachingSourceCannotReplayTheRejectedToken(t *testing.T) {
 	assert.Equal(t, 401, e.StatusCode)
 	assert.ErrorIs(t, err, iotapi.ErrStaleToken, "and says why it was not replayed")
 	assert.Len(t, as.headers(), 1, "the rejected token is not sent again")
+}
+
+// The token replay is not one of the caller's retries: after a rejected
+// token, a vendor failing with 503 gets the replay plus every retry.
+func TestTokenSource_ReplayIsNotARetry(t *testing.T) {
+	for retries, want := range map[int]int{0: 2, 1: 3, 2: 4} {
+		t.Run(fmt.Sprintf("WithMaxRetries(%d)", retries), func(t *testing.T) {
+			plan := iotapitest.NewPlan(iotapitest.Times(1, canned("dt", "401")), iotapitest.Always(canned("dt", "503")))
+			srv := serve(t, plan)
+			src := &countingSource{life: time.Hour}
+			c, s := newClient(dt.Vendor, iotapi.WithTokenSource(src), iotapi.WithMaxRetries(retries))
+			_, err := get(t, c, srv.URL)
+			var e *iotapi.APIError
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, 503, e.StatusCode)
+			assert.Equal(t, want, plan.Calls(), "the vendor saw the first attempt, the replay and each retry")
+			assert.Equal(t, want, e.Attempts)
+			assert.Len(t, s.waits(), want-1, "a wait before the replay (0) and before each retry")
+			assert.Equal(t, int64(2), src.n.Load(), "one refresh")
+		})
+	}
 }
