@@ -2,10 +2,13 @@ package iotapi_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -225,3 +228,82 @@ func BenchmarkTransientRescue(b *testing.B) {
 	})
 	b.ReportMetric(100*float64(n.Load())/float64(b.N), "%success")
 }
+
+// BenchmarkWaitingCallMemory reports the memory a call holds while it
+// waits to retry (heap and stack, per call, over 500 calls waiting at
+// once), beside the floor: a goroutine holding a request and a timer.
+// The vendor answers in memory (503, Retry-After: 30), so no connection
+// counts. Run it with -benchtime 1x.
+func BenchmarkWaitingCallMemory(b *testing.B) {
+	const calls = 500
+	var answered atomic.Int64
+	unavailable := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		answered.Add(1)
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Request: r, Body: http.NoBody,
+			Header: http.Header{"Retry-After": {"30"}, "Content-Type": {"application/json"}}}, nil
+	})
+	floor := doerFunc(func(req *http.Request) (*http.Response, error) {
+		answered.Add(1)
+		t := time.NewTimer(time.Minute)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+		}
+		return nil, req.Context().Err()
+	})
+	for name, c := range map[string]doer{
+		"floor":            floor,
+		"iotapi.Client":    iotapi.NewClient(&http.Client{Transport: unavailable}, dt.Vendor, iotapi.WithRetryBudget(0)),
+		"iotapi.Transport": &http.Client{Transport: iotapi.NewTransport(unavailable, dt.Vendor, iotapi.WithRetryBudget(0))},
+	} {
+		b.Run("impl="+name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				answered.Store(0)
+				before := heldMemory()
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{}, calls)
+				for j := 0; j < calls; j++ {
+					go func() {
+						req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://vendor.test/v1/devices", nil)
+						if resp, err := c.Do(req); err == nil {
+							resp.Body.Close()
+						}
+						done <- struct{}{}
+					}()
+				}
+				for answered.Load() < calls {
+					time.Sleep(time.Millisecond)
+				}
+				time.Sleep(20 * time.Millisecond) // every caller reaches its wait
+				held := heldMemory() - before
+				if os.Getenv("HELD_DETAIL") != "" {
+					var m runtime.MemStats
+					runtime.ReadMemStats(&m)
+					b.Logf("heap %d stack %d", m.HeapAlloc, m.StackInuse)
+				}
+				cancel()
+				for j := 0; j < calls; j++ {
+					<-done
+				}
+				b.ReportMetric(float64(held)/calls, "B/waiting-call")
+			}
+		})
+	}
+}
+
+// heldMemory is the heap in use plus goroutine stacks, after two
+// collections: each halves a stack that uses less than a quarter of
+// itself, so a stack grown while the attempt ran returns to what the
+// wait needs, as it does in a running program.
+func heldMemory() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc + m.StackInuse)
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }

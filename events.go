@@ -20,12 +20,12 @@ type RetryEvent struct {
 }
 
 // retrying reports a planned retry to the callback and the logger.
-func (e *engine) retrying(c *call, a attempt) {
+func (e *engine) retrying(c *call) {
 	if e.cfg.onRetry == nil && e.cfg.logger == nil {
 		return
 	}
 	ev := RetryEvent{Vendor: e.vendor.name, Method: c.req.Method, URL: redact.URL(c.req.URL),
-		Attempt: c.attempts, StatusCode: a.status, Err: a.cause(), Wait: c.wait}
+		Attempt: c.attempts, StatusCode: c.latest.status, Err: c.latest.cause(), Wait: c.wait}
 	if e.cfg.onRetry != nil {
 		e.cfg.onRetry(ev)
 	}
@@ -38,18 +38,18 @@ func (e *engine) retrying(c *call, a attempt) {
 }
 
 // stopped logs why retrying stopped early.
-func (e *engine) stopped(c *call, a attempt, why error) {
+func (e *engine) stopped(c *call, why error) {
 	if l := e.cfg.logger; l != nil {
 		l.LogAttrs(c.ctx, slog.LevelWarn, "iotapi: not retrying",
 			slog.String("vendor", e.vendor.name), slog.String("method", c.req.Method),
 			slog.String("url", redact.URL(c.req.URL)), slog.Int("attempt", c.attempts),
-			slog.String("reason", reason(a.cause())), slog.String("why", why.Error()))
+			slog.String("reason", reason(c.latest.cause())), slog.String("why", why.Error()))
 	}
 }
 
 // cause is the attempt's failure as an error: its *APIError, or the
 // transport error.
-func (a attempt) cause() error {
+func (a *attempt) cause() error {
 	if a.failure != nil {
 		return a.failure
 	}

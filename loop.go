@@ -80,10 +80,10 @@ type callState struct {
 	start      time.Time
 
 	attempts int           // attempts sent (the transport was asked)
+	latest   attempt       // what the latest attempt came back with
+	streak   int           // responses in a row with the latest one's status
 	retries  int           // retries planned, the token replay not counted
 	capped   map[int]int   // retries per status, for rules with MaxRetries
-	status   int           // status of the latest attempt (0 for none)
-	streak   int           // failed responses in a row with that status
 	wait     time.Duration // the wait planned before the next attempt
 	held     int64         // budget tokens held by the retry in flight
 	pending  bool          // a retry is planned and has not gone out
@@ -92,9 +92,7 @@ type callState struct {
 	stale     string // a token the vendor rejected: never sent again
 	refreshed bool   // the call has had its one token refresh
 
-	last *APIError // the latest attempt's decoded failure
-	err  error     // the latest attempt's transport error
-	stop error     // why retrying stopped before the retries ran out
+	stop error // why retrying stopped before the retries ran out
 }
 
 // newCall returns a call for req, from the pool or bound anew.
@@ -140,38 +138,38 @@ type outcome struct {
 }
 
 // run sends req with retries and returns what happened.
-func (e *engine) run(ctx context.Context, req *http.Request) outcome {
+func (e *engine) run(ctx context.Context, req *http.Request) (o outcome) {
 	c := e.newCall(ctx, req)
-	o := c.run()
-	c.callState = callState{}
-	c.lreq.Request = nil
-	e.calls.Put(c)
-	return o
-}
-
-func (c *call) run() outcome {
+	defer e.release(c)
 	first, err := c.firstRequest()
 	if err != nil {
 		return outcome{err: err, start: c.start}
 	}
 	c.lreq.Request = first
 	resp, err := c.loop.Do(&c.lreq)
-	o := outcome{attempts: c.attempts, stop: c.stop, start: c.start}
+	o = outcome{attempts: c.attempts, stop: c.stop, start: c.start}
 	switch {
 	case c.pending: // the context ended during the wait, or the retry could not be prepared
 		if resp != nil {
 			drain(resp.Body) // go-retryablehttp has drained it already, unless it ran out of attempts
 		}
-		o.failure, o.err, o.stop = c.last, c.err, err
+		o.failure, o.err, o.stop = c.latest.failure, c.latest.err, err
 	case err != nil:
-		o.err = c.err
+		o.err = c.latest.err
 		if o.err == nil {
 			o.err = err
 		}
 	default:
-		o.resp, o.failure = resp, c.last
+		o.resp, o.failure = resp, c.latest.failure
 	}
 	return o
+}
+
+// release returns a finished call to the pool.
+func (e *engine) release(c *call) {
+	c.callState = callState{}
+	c.lreq.Request = nil
+	e.calls.Put(c)
 }
 
 // firstRequest returns the request of the first attempt: the caller's own
@@ -204,9 +202,9 @@ func (c *call) firstRequest() (*http.Request, error) {
 // checkRetry is go-retryablehttp's CheckRetry: it records the attempt,
 // asks the policy, and acts on the verdict.
 func (c *call) checkRetry(_ context.Context, resp *http.Response, err error) (bool, error) {
-	a := c.observe(resp, err)
-	v := decide(c, a)
-	c.record(a, v)
+	c.observe(resp, err)
+	v := decide(c, &c.latest)
+	c.record(v)
 	return v.retry, nil
 }
 
@@ -262,34 +260,33 @@ func (c *call) prepareHeaders(r *http.Request) error {
 	return nil
 }
 
-// observe records an attempt's answer: it counts the attempt, decodes a
-// failed response with the vendor's rules, and keeps it as the latest.
-func (c *call) observe(resp *http.Response, err error) attempt {
+// observe records an attempt's answer as the latest: it counts the
+// attempt and decodes a failed response with the vendor's rules.
+func (c *call) observe(resp *http.Response, err error) {
 	c.attempts++
-	c.last, c.err = nil, nil
+	a := &c.latest
 	if err != nil {
-		c.status, c.streak = 0, 0
-		c.err = unwrapURLError(err)
-		return attempt{err: c.err}
+		*a = attempt{err: unwrapURLError(err)}
+		c.streak = 0
+		return
 	}
-	a := attempt{status: resp.StatusCode}
-	if a.status == c.status {
+	if resp.StatusCode == a.status {
 		c.streak++
 	} else {
-		c.status, c.streak = a.status, 1
+		c.streak = 1
 	}
+	*a = attempt{status: resp.StatusCode}
 	if a.status >= 400 {
 		a.failure = c.e.vendor.decodeError(resp)
 		a.rule, _ = c.e.vendor.Rule(a.status)
 		scrubToken(a.failure, c.token)
-		c.last = a.failure
 	}
-	return a
 }
 
-// record acts on the policy's verdict: it keeps what later decisions
-// read, and reports the retry or the early stop.
-func (c *call) record(a attempt, v verdict) {
+// record acts on the policy's verdict on the latest attempt: it keeps
+// what later decisions read, and reports the retry or the early stop.
+func (c *call) record(v verdict) {
+	a := &c.latest
 	c.pending = v.retry
 	if !v.retry {
 		c.stop = v.why
@@ -297,7 +294,7 @@ func (c *call) record(a attempt, v verdict) {
 			a.failure.RetryAfter = max(a.failure.RetryAfter, v.wait)
 		}
 		if v.why != nil {
-			c.e.stopped(c, a, v.why)
+			c.e.stopped(c, v.why)
 		}
 		return
 	}
@@ -314,5 +311,5 @@ func (c *call) record(a attempt, v verdict) {
 			c.capped[a.status]++
 		}
 	}
-	c.e.retrying(c, a)
+	c.e.retrying(c)
 }

@@ -34,7 +34,7 @@ func stop(why error) verdict { return verdict{why: why} }
 // deciding. It reads the call's history and the attempt, and changes
 // nothing but the retry budget: a success gives back what its retry took,
 // and a retry takes its cost, as the last rule.
-func decide(c *call, a attempt) verdict {
+func decide(c *call, a *attempt) verdict {
 	cfg := &c.e.cfg
 
 	// The caller's context ended: its time is spent.
@@ -120,7 +120,7 @@ func (c *call) canRefresh() bool { return c.token != "" && !c.refreshed }
 // maybeProcessed reports whether the vendor may have acted on the request
 // despite the failure: any failed response but 429 and 503, and any
 // transport error but a failed dial or name lookup.
-func maybeProcessed(a attempt) bool {
+func maybeProcessed(a *attempt) bool {
 	if a.failure != nil {
 		return !notProcessed(a.status)
 	}
@@ -129,7 +129,7 @@ func maybeProcessed(a attempt) bool {
 
 // plannedWait returns the wait before the next retry, and the part of it
 // the vendor directed (Retry-After, an escalation, a documented floor).
-func (c *call) plannedWait(a attempt) (wait, directed time.Duration) {
+func (c *call) plannedWait(a *attempt) (wait, directed time.Duration) {
 	wait = c.e.cfg.backoff(c.retries)
 	if a.failure == nil {
 		return wait, 0

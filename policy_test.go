@@ -174,7 +174,7 @@ func TestDecide(t *testing.T) {
 				a.failure = &f
 				a.rule, _ = tc.vendor.Rule(tc.status)
 			}
-			got := decide(c, a)
+			got := decide(c, &a)
 			if tc.wantWhy != nil {
 				assert.ErrorIs(t, got.why, tc.wantWhy)
 				assert.False(t, got.retry)

@@ -79,7 +79,11 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if c.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 	}
-	o := c.engine.run(ctx, req)
+	return c.answer(req, c.engine.run(ctx, req), cancel)
+}
+
+// answer turns a call's outcome into Do's results.
+func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc) (*http.Response, error) {
 	resp := o.resp
 	if resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		err := c.engine.vendor.CheckResponse(resp) // a vendor may fail a 2xx (WithSuccessCheck)
@@ -89,7 +93,10 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 			}
 			return resp, nil
 		}
-		errors.As(err, &o.failure)
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			o.failure = apiErr
+		}
 	}
 	if cancel != nil {
 		defer cancel()
