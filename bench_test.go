@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -277,11 +276,6 @@ func BenchmarkWaitingCallMemory(b *testing.B) {
 				}
 				time.Sleep(20 * time.Millisecond) // every caller reaches its wait
 				held := heldMemory() - before
-				if os.Getenv("HELD_DETAIL") != "" {
-					var m runtime.MemStats
-					runtime.ReadMemStats(&m)
-					b.Logf("heap %d stack %d", m.HeapAlloc, m.StackInuse)
-				}
 				cancel()
 				for j := 0; j < calls; j++ {
 					<-done
