@@ -9,15 +9,15 @@ import (
 // min·2ⁿ and min·2ⁿ⁺¹, capped at max. Full randomness within each doubling
 // spreads retries of many clients apart, while the lower bound keeps the
 // sequence growing.
-func (c *config) backoff(n int) time.Duration {
-	lo := c.minBackoff
-	for i := 0; i < n && lo < c.maxBackoff; i++ {
+func (cfg *config) backoff(n int) time.Duration {
+	lo := cfg.minBackoff
+	for i := 0; i < n && lo < cfg.maxBackoff; i++ {
 		lo *= 2
 	}
-	if lo >= c.maxBackoff {
-		return c.maxBackoff
+	if lo >= cfg.maxBackoff {
+		return cfg.maxBackoff
 	}
-	return min(lo+time.Duration(c.rand()*float64(lo)), c.maxBackoff)
+	return min(lo+time.Duration(cfg.rand()*float64(lo)), cfg.maxBackoff)
 }
 
 func randFloat() float64 { return rand.Float64() }

@@ -45,6 +45,22 @@
 //	WithTokenCache(c)            in process               where the token is kept (a shared cache serves many replicas)
 //	WithRateLimit(l)             none                     every attempt waits for l (RateLimit.NewLimiter, AdaptiveLimiter, *rate.Limiter)
 //
+// # How a call flows
+//
+// [Client.Do] and the Transport's RoundTrip (retry.go) hand the request to
+// the call loop (loop.go), which is go-retryablehttp's: it sends each
+// attempt through the base RoundTripper, paced by the limiter (pacing.go).
+// After each attempt its CheckRetry hook decodes a failed response with
+// the vendor's rules (vendor.go, response.go) and asks the retry policy
+// (policy.go): one function, decide, holding every rule in order, from
+// "the context ended" to "the retry budget is spent" (budget.go). The
+// loop sleeps the wait the policy planned (its Backoff hook returns it),
+// and its PrepareRetry hook gives the next attempt a fresh body
+// (replay.go) and token (token.go). When the loop ends, the call's outcome
+// (the last response or error, the attempts sent, and why retrying
+// stopped) becomes the response, an [*APIError] or a [*RequestError].
+// Retries are reported to WithOnRetry and WithLogger (events.go).
+//
 // Everything exported is safe for concurrent use; no goroutine outlives a
 // call.
 package iotapi

@@ -19,7 +19,7 @@ type engine struct {
 	tokens *tokens // nil without WithTokenSource
 
 	// hc sends each attempt, through the base RoundTripper and the
-	// limiter (see attemptTransport).
+	// limiter (see pacedTransport).
 	hc *http.Client
 
 	// copyHeaders gives each attempt its own copy of the caller's headers:
@@ -37,7 +37,7 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter}
+	hc.Transport = pacedTransport{rt: base, limiter: cfg.limiter}
 	e := &engine{vendor: v, cfg: cfg, budget: newBudget(cfg.budget), hc: hc}
 	if cfg.tokenSource != nil {
 		e.tokens = &tokens{source: cfg.tokenSource, cache: cfg.tokenCache, vendor: v}
@@ -222,8 +222,11 @@ func (c *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duratio
 // prepareRetry is go-retryablehttp's PrepareRetry: it gives the copy of
 // the request the loop is about to send a fresh body, and its headers.
 func (c *call) prepareRetry(r *http.Request) error {
+	// go-retryablehttp ends its wait when the request's context ends, but
+	// when the timer fires at the same moment its select may pick the
+	// timer: a call whose context has ended sends nothing more.
 	if err := c.ctx.Err(); err != nil {
-		return err // the wait ended with the context: nothing to prepare
+		return err
 	}
 	body, err := c.body.next()
 	if err != nil {

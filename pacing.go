@@ -2,20 +2,20 @@ package iotapi
 
 import "net/http"
 
-// attemptTransport is what every attempt goes through: the base
+// pacedTransport is what every attempt goes through: the base
 // RoundTripper, paced by the limiter if one is set. It also hides the
 // base's CloseIdleConnections from go-retryablehttp, which calls it
 // whenever it gives up: other calls share the pool.
-type attemptTransport struct {
+type pacedTransport struct {
 	rt      http.RoundTripper
 	limiter Limiter
 }
 
-func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.limiter != nil {
 		return pace(t.limiter, t.rt, req)
 	}
 	return t.rt.RoundTrip(req)
 }
 
-var _ http.RoundTripper = attemptTransport{}
+var _ http.RoundTripper = pacedTransport{}
