@@ -61,7 +61,7 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 //
 // Hooks bound to the call let Backoff reach the plan even after a
 // transport error, for which go-retryablehttp passes it no response (and
-// so no request context). Binding four closures costs four allocations,
+// so no request context). Binding three closures costs three allocations,
 // so calls are kept in a pool and bound once: a call that succeeds at
 // once allocates nothing here.
 type call struct {
