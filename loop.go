@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/iotapi/iotapi/internal/redact"
 )
 
 // engine sends the calls of one Client or Transport: one vendor's rules,
@@ -19,7 +21,7 @@ type engine struct {
 	tokens *tokens // nil without WithTokenSource
 
 	// hc sends each attempt, through the base RoundTripper and the
-	// limiter (see pacedTransport).
+	// limiter (see attemptTransport).
 	hc *http.Client
 
 	// copyHeaders gives each attempt its own copy of the caller's headers:
@@ -37,10 +39,10 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = pacedTransport{rt: base, limiter: cfg.limiter}
+	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter, waited: cfg.hooks.LimiterWait}
 	e := &engine{vendor: v, cfg: cfg, budget: newBudget(cfg.budget), hc: hc}
 	if cfg.tokenSource != nil {
-		e.tokens = &tokens{source: cfg.tokenSource, cache: cfg.tokenCache, vendor: v}
+		e.tokens = newTokens(&e.cfg, v)
 	}
 	e.copyHeaders = hc.Jar != nil || e.tokens != nil
 	return e
@@ -73,20 +75,24 @@ type call struct {
 
 // callState is what one use of a call holds; it starts from zero.
 type callState struct {
-	ctx        context.Context // the caller's, with the Client's Timeout
+	ctx        context.Context // the caller's, with the Client's Timeout (and what CallStart added)
 	req        *http.Request   // as the caller gave it: never modified
+	limits     limits          // the client's settings, or the call's own (WithCallOptions)
 	body       bodySource
 	idempotent bool
 	start      time.Time
+	info       CallInfo        // for the hooks, when there are any
+	actx       context.Context // the latest attempt's, from AttemptStart
 
-	attempts int           // attempts sent (the transport was asked)
-	latest   attempt       // what the latest attempt came back with
-	streak   int           // responses in a row with the latest one's status
-	retries  int           // retries planned, the token replay not counted
-	capped   map[int]int   // retries per status, for rules with MaxRetries
-	wait     time.Duration // the wait planned before the next attempt
-	held     int64         // budget tokens held by the retry in flight
-	pending  bool          // a retry is planned and has not gone out
+	attempts  int           // attempts sent (the transport was asked)
+	latest    attempt       // what the latest attempt came back with
+	streak    int           // responses in a row with the latest one's status
+	retries   int           // retries planned, the token replay not counted
+	capped    map[int]int   // retries per status, for rules with MaxRetries
+	wait      time.Duration // the wait planned before the next attempt
+	held      int64         // budget tokens held by the retry in flight
+	pending   bool          // a retry is planned and has not gone out
+	replaying bool          // the planned or latest attempt is the token replay
 
 	token     string // the access token of the latest attempt
 	stale     string // a token the vendor rejected: never sent again
@@ -108,12 +114,18 @@ func (e *engine) newCall(ctx context.Context, req *http.Request) *call {
 			ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		}
 	}
-	c.callState = callState{ctx: ctx, req: req, idempotent: idempotent(req), start: time.Now()}
+	c.callState = callState{ctx: ctx, req: req, limits: e.cfg.limitsFor(ctx), idempotent: idempotent(req), start: time.Now()}
 	// The policy decides every retry; the loop's own limit only has to
 	// leave room for them all: the retries and the one token replay.
-	c.loop.RetryMax = e.cfg.maxRetries
+	c.loop.RetryMax = c.limits.maxRetries
 	if e.tokens != nil {
 		c.loop.RetryMax++
+	}
+	if e.cfg.hooks.CallStart != nil || e.cfg.hooks.AttemptStart != nil || e.cfg.hooks.AttemptEnd != nil || e.cfg.hooks.CallEnd != nil {
+		c.info = CallInfo{Vendor: e.vendor.name, Method: req.Method, URL: redact.URL(req.URL)}
+		if h := e.cfg.hooks.CallStart; h != nil {
+			c.ctx = h(c.ctx, c.info)
+		}
 	}
 	return c
 }
@@ -135,6 +147,8 @@ type outcome struct {
 	stop     error
 	attempts int
 	start    time.Time
+	ctx      context.Context // the call's, for CallEnd
+	info     CallInfo
 }
 
 // run sends req with retries and returns what happened.
@@ -143,11 +157,11 @@ func (e *engine) run(ctx context.Context, req *http.Request) (o outcome) {
 	defer e.release(c)
 	first, err := c.firstRequest()
 	if err != nil {
-		return outcome{err: err, start: c.start}
+		return outcome{err: err, start: c.start, ctx: c.ctx, info: c.info}
 	}
 	c.lreq.Request = first
 	resp, err := c.loop.Do(&c.lreq)
-	o = outcome{attempts: c.attempts, stop: c.stop, start: c.start}
+	o = outcome{attempts: c.attempts, stop: c.stop, start: c.start, ctx: c.ctx, info: c.info}
 	switch {
 	case c.pending: // the context ended during the wait, or the retry could not be prepared
 		if resp != nil {
@@ -182,7 +196,7 @@ func (c *call) firstRequest() (*http.Request, error) {
 	}
 	c.body = src
 	r := c.req
-	if c.ctx == r.Context() && body == r.Body && !c.e.copyHeaders {
+	if c.ctx == r.Context() && body == r.Body && !c.e.copyHeaders && c.e.cfg.hooks.AttemptStart == nil {
 		return r, nil
 	}
 	r = r.WithContext(c.ctx)
@@ -190,7 +204,7 @@ func (c *call) firstRequest() (*http.Request, error) {
 	if r.GetBody == nil {
 		r.GetBody = src.get // net/http's own retry on a dead connection uses it too
 	}
-	if err := c.prepareHeaders(r); err != nil {
+	if err := c.prepare(r); err != nil {
 		if body != nil {
 			body.Close()
 		}
@@ -233,7 +247,7 @@ func (c *call) prepareRetry(r *http.Request) error {
 		return err
 	}
 	r.Body = body
-	if err := c.prepareHeaders(r); err != nil {
+	if err := c.prepare(r); err != nil {
 		body.Close()
 		return err
 	}
@@ -241,25 +255,26 @@ func (c *call) prepareRetry(r *http.Request) error {
 	return nil
 }
 
-// prepareHeaders gives an attempt its own copy of the caller's headers
-// when it may change them, and sets the call's current token.
-func (c *call) prepareHeaders(r *http.Request) error {
-	if !c.e.copyHeaders {
-		return nil
+// prepare finishes an attempt's request: its own copy of the caller's
+// headers when it may change them, with the call's current token, and the
+// attempt's context (AttemptStart).
+func (c *call) prepare(r *http.Request) error {
+	if c.e.copyHeaders {
+		r.Header = attemptHeader(c.req.Header)
 	}
-	r.Header = c.req.Header.Clone()
-	if r.Header == nil {
-		r.Header = http.Header{}
+	if c.e.tokens != nil {
+		tok, err := c.e.tokens.get(c.ctx, c.stale)
+		if err != nil {
+			return err
+		}
+		c.token = tok
+		r.Header["Authorization"] = []string{"Bearer " + tok}
 	}
-	if c.e.tokens == nil {
-		return nil
+	c.actx = c.ctx
+	if h := c.e.cfg.hooks.AttemptStart; h != nil {
+		c.actx = h(c.ctx, AttemptInfo{CallInfo: c.info, Attempt: c.attempts + 1, Replay: c.replaying})
+		*r = *r.WithContext(c.actx)
 	}
-	tok, err := c.e.tokens.get(c.ctx, c.stale)
-	if err != nil {
-		return err
-	}
-	c.token = tok
-	r.Header.Set("Authorization", "Bearer "+tok)
 	return nil
 }
 
@@ -271,8 +286,18 @@ func (c *call) observe(resp *http.Response, err error) {
 	if err != nil {
 		*a = attempt{err: unwrapURLError(err)}
 		c.streak = 0
-		return
+	} else {
+		c.observeResponse(resp)
 	}
+	if h := c.e.cfg.hooks.AttemptEnd; h != nil {
+		h(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attempts, Replay: c.replaying},
+			AttemptResult{StatusCode: a.status, Failure: a.failure, Err: a.err})
+	}
+}
+
+// observeResponse records a response as the latest attempt's answer.
+func (c *call) observeResponse(resp *http.Response) {
+	a := &c.latest
 	if resp.StatusCode == a.status {
 		c.streak++
 	} else {
@@ -287,7 +312,7 @@ func (c *call) observe(resp *http.Response, err error) {
 }
 
 // record acts on the policy's verdict on the latest attempt: it keeps
-// what later decisions read, and reports the retry or the early stop.
+// what later decisions read, and reports a retry to the Retry hook.
 func (c *call) record(v verdict) {
 	a := &c.latest
 	c.pending = v.retry
@@ -296,12 +321,9 @@ func (c *call) record(v verdict) {
 		if v.why == ErrRetryAfterTooLong && a.failure != nil {
 			a.failure.RetryAfter = max(a.failure.RetryAfter, v.wait)
 		}
-		if v.why != nil {
-			c.e.stopped(c, v.why)
-		}
 		return
 	}
-	c.wait, c.held = v.wait, v.grant
+	c.wait, c.held, c.replaying = v.wait, v.grant, v.replay
 	if v.freshToken {
 		c.stale, c.refreshed = c.token, true
 	}
@@ -314,5 +336,24 @@ func (c *call) record(v verdict) {
 			c.capped[a.status]++
 		}
 	}
-	c.e.retrying(c)
+	if h := c.e.cfg.hooks.Retry; h != nil {
+		h(c.ctx, RetryEvent{Vendor: c.e.vendor.name, Method: c.req.Method, URL: redact.URL(c.req.URL),
+			Attempt: c.attempts, StatusCode: a.status, Err: a.cause(), Wait: c.wait})
+	}
+}
+
+// ended reports a call's outcome to the CallEnd hook.
+func (e *engine) ended(o outcome) {
+	h := e.cfg.hooks.CallEnd
+	if h == nil {
+		return
+	}
+	r := CallResult{Attempts: o.attempts, Failure: o.failure, Err: o.err, Stop: o.stop}
+	switch {
+	case o.resp != nil:
+		r.StatusCode = o.resp.StatusCode
+	case o.failure != nil:
+		r.StatusCode = o.failure.StatusCode
+	}
+	h(o.ctx, o.info, r)
 }

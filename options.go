@@ -1,7 +1,6 @@
 package iotapi
 
 import (
-	"log/slog"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -55,19 +54,16 @@ const (
 type Option func(*config)
 
 type config struct {
-	maxRetries         int
-	minBackoff         time.Duration
-	maxBackoff         time.Duration
-	maxRetryAfter      time.Duration
-	budget             int
-	retryNonIdempotent bool
-	maxBufferedBody    int64
-	logger             *slog.Logger
-	onRetry            func(RetryEvent)
-	tokenSource        oauth2.TokenSource
-	tokenCache         TokenCache
-	tokenMargin        time.Duration
-	limiter            Limiter
+	limits          // what a call may override (WithCallOptions)
+	minBackoff      time.Duration
+	maxBackoff      time.Duration
+	budget          int
+	maxBufferedBody int64
+	hooks           Hooks
+	tokenSource     oauth2.TokenSource
+	tokenCache      TokenCache
+	tokenMargin     time.Duration
+	limiter         Limiter
 
 	// recordWait, when set, receives each planned wait, and the wait is
 	// not slept (iotapitest's recording mode, and this package's tests).
@@ -78,10 +74,9 @@ type config struct {
 
 func newConfig(opts []Option) config {
 	c := config{
-		maxRetries:      DefaultMaxRetries,
+		limits:          limits{maxRetries: DefaultMaxRetries, maxRetryAfter: DefaultMaxRetryAfter},
 		minBackoff:      DefaultMinBackoff,
 		maxBackoff:      DefaultMaxBackoff,
-		maxRetryAfter:   DefaultMaxRetryAfter,
 		budget:          DefaultRetryBudget,
 		maxBufferedBody: DefaultMaxBufferedBody,
 		tokenMargin:     DefaultTokenMargin,
@@ -98,10 +93,17 @@ func newConfig(opts []Option) config {
 
 // WithMaxRetries sets how many times a call is retried after its first
 // attempt (default DefaultMaxRetries). 0 disables retries; a negative n
-// counts as 0.
+// counts as 0, and one above MaxRetriesLimit as MaxRetriesLimit. The replay
+// after a rejected token is not a retry (see WithTokenSource).
 func WithMaxRetries(n int) Option {
-	return func(c *config) { c.maxRetries = max(n, 0) }
+	return func(c *config) { c.maxRetries = clampRetries(n) }
 }
+
+// MaxRetriesLimit is the most retries a call makes, whatever WithMaxRetries
+// says: with the default backoff, 100 retries wait about half an hour.
+const MaxRetriesLimit = 100
+
+func clampRetries(n int) int { return min(max(n, 0), MaxRetriesLimit) }
 
 // WithBackoff sets the exponential backoff: the n-th retry (from 0) waits a
 // random time between min·2ⁿ and min·2ⁿ⁺¹, never more than max (defaults
@@ -157,18 +159,4 @@ func WithRetryNonIdempotent() Option {
 // sets for bytes and strings readers) are never copied.
 func WithMaxBufferedBody(n int64) Option {
 	return func(c *config) { c.maxBufferedBody = max(n, 0) }
-}
-
-// WithLogger logs each retry (attempt, status, wait, reason) at Info level
-// and each early stop (budget spent, Retry-After too long, unsafe replay)
-// at Warn level to l. URLs are logged with credentials redacted; headers
-// and bodies are never logged. The default logs nothing.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
-}
-
-// WithOnRetry calls f before each retry's wait, from the goroutine making
-// the call, for metrics and tracing. f must not block.
-func WithOnRetry(f func(RetryEvent)) Option {
-	return func(c *config) { c.onRetry = f }
 }

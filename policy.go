@@ -35,7 +35,7 @@ func stop(why error) verdict { return verdict{why: why} }
 // nothing but the retry budget: a success gives back what its retry took,
 // and a retry takes its cost, as the last rule.
 func decide(c *call, a *attempt) verdict {
-	cfg := &c.e.cfg
+	lim := &c.limits
 
 	// The caller's context ended: its time is spent.
 	if err := c.ctx.Err(); err != nil {
@@ -51,7 +51,7 @@ func decide(c *call, a *attempt) verdict {
 	// A rejected token, not yet refreshed in this call: the vendor did not
 	// act on the request, so it is sent once more with a new token,
 	// whatever its method. The replay is not one of the caller's retries.
-	if c.canRefresh() && a.failure != nil && (a.failure.Kind == TokenExpired || a.failure.Kind == Unauthenticated) {
+	if c.canRefresh() && !lim.noReplay && a.failure != nil && (a.failure.Kind == TokenExpired || a.failure.Kind == Unauthenticated) {
 		return verdict{retry: true, replay: true, freshToken: true}
 	}
 
@@ -61,12 +61,12 @@ func decide(c *call, a *attempt) verdict {
 	}
 
 	// No retries left.
-	if c.retries >= cfg.maxRetries {
+	if c.retries >= lim.maxRetries {
 		return final
 	}
 
 	// The vendor may have acted on a request that is not idempotent.
-	if !c.idempotent && !cfg.retryNonIdempotent && maybeProcessed(a) {
+	if !c.idempotent && !lim.retryNonIdempotent && maybeProcessed(a) {
 		return stop(ErrNotReplayable)
 	}
 
@@ -76,7 +76,7 @@ func decide(c *call, a *attempt) verdict {
 	}
 
 	// The vendor asks for a longer wait than the caller accepts.
-	if a.failure != nil && a.failure.RetryAfter > cfg.maxRetryAfter {
+	if a.failure != nil && a.failure.RetryAfter > lim.maxRetryAfter {
 		return stop(ErrRetryAfterTooLong)
 	}
 
@@ -84,7 +84,7 @@ func decide(c *call, a *attempt) verdict {
 	// vendor's floor. A vendor-directed wait longer than the caller
 	// accepts is refused like a long Retry-After.
 	wait, directed := c.plannedWait(a)
-	if directed > cfg.maxRetryAfter {
+	if directed > lim.maxRetryAfter {
 		return verdict{wait: directed, why: ErrRetryAfterTooLong}
 	}
 

@@ -2,7 +2,6 @@ package iotapi
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
@@ -117,21 +116,3 @@ func (a *AdaptiveLimiter) Succeeded() {
 }
 
 var _ FeedbackLimiter = (*AdaptiveLimiter)(nil)
-
-// pace waits for the limiter before an attempt and reports the answer to a
-// FeedbackLimiter.
-func pace(l Limiter, rt http.RoundTripper, req *http.Request) (*http.Response, error) {
-	if err := l.Wait(req.Context()); err != nil {
-		return nil, err
-	}
-	resp, err := rt.RoundTrip(req)
-	if fl, ok := l.(FeedbackLimiter); ok && err == nil {
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			fl.Throttled()
-		case resp.StatusCode < 400:
-			fl.Succeeded()
-		}
-	}
-	return resp, err
-}

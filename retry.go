@@ -30,6 +30,7 @@ var _ http.RoundTripper = (*transport)(nil)
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	o := t.engine.run(req.Context(), req)
+	t.engine.ended(o)
 	switch {
 	case o.resp != nil:
 		return o.resp, nil
@@ -84,6 +85,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 
 // answer turns a call's outcome into Do's results.
 func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc) (*http.Response, error) {
+	defer func() { c.engine.ended(o) }()
 	resp := o.resp
 	if resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		err := c.engine.vendor.CheckResponse(resp) // a vendor may fail a 2xx (WithSuccessCheck)
@@ -95,7 +97,7 @@ func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc)
 		}
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
-			o.failure = apiErr
+			o.failure, o.resp = apiErr, nil
 		}
 	}
 	if cancel != nil {

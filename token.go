@@ -64,8 +64,9 @@ type TokenCache interface {
 	// not stale (the access token a vendor just rejected; "" for none), else
 	// one from fetch, which the cache then keeps. Among all who share the
 	// cache, at most one fetch runs at a time; the others wait for its
-	// token, or until ctx ends.
-	Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error)
+	// token, or until ctx ends. fetch's context is the one of the call
+	// that fetches.
+	Token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error)
 }
 
 // NewMemoryTokenCache returns the in-process TokenCache: it replaces a
@@ -89,7 +90,7 @@ type tokenFetch struct {
 	err  error
 }
 
-func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	for {
 		tok, err, retry := c.token(ctx, stale, fetch)
 		if !retry {
@@ -101,7 +102,7 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func()
 // token is one try of Token. retry reports that the fetch this call waited
 // for ended with its own caller's context (that caller gave up, this one has
 // not), so this call should try again, fetching itself if need be.
-func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (_ *oauth2.Token, _ error, retry bool) {
+func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (_ *oauth2.Token, _ error, retry bool) {
 	c.mu.Lock()
 	if TokenUsable(c.tok, stale, c.margin) {
 		tok := c.tok
@@ -122,7 +123,7 @@ func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func()
 	c.inflight = f
 	c.mu.Unlock()
 
-	f.tok, f.err = fetch()
+	f.tok, f.err = fetch(ctx)
 	switch {
 	case f.err != nil:
 	case f.tok == nil || f.tok.AccessToken == "":
@@ -153,9 +154,17 @@ func TokenUsable(tok *oauth2.Token, stale string, margin time.Duration) bool {
 // tokens gets the bearer token of each attempt for an engine: from the
 // cache, else from the source.
 type tokens struct {
-	source oauth2.TokenSource
-	cache  TokenCache
-	vendor Vendor
+	source  oauth2.TokenSource
+	cache   TokenCache
+	vendor  Vendor
+	fetched func(context.Context, TokenFetch) // the TokenFetch hook, if any
+	fetch   func(context.Context) (*oauth2.Token, error)
+}
+
+func newTokens(cfg *config, v Vendor) *tokens {
+	t := &tokens{source: cfg.tokenSource, cache: cfg.tokenCache, vendor: v, fetched: cfg.hooks.TokenFetch}
+	t.fetch = t.fetchNow // bound once: the cache gets the same func on every call
+	return t
 }
 
 // get returns a usable access token other than stale.
@@ -167,18 +176,22 @@ func (t *tokens) get(ctx context.Context, stale string) (string, error) {
 	return tok.AccessToken, nil
 }
 
-// fetch gets a token from the source, turning a token endpoint's HTTP
-// failure into the vendor's *APIError.
-func (t *tokens) fetch() (*oauth2.Token, error) {
+// fetchNow gets a token from the source, turning a token endpoint's HTTP
+// failure into the vendor's *APIError, and reports the fetch.
+func (t *tokens) fetchNow(ctx context.Context) (*oauth2.Token, error) {
+	start := time.Now()
 	tok, err := t.source.Token()
-	if err == nil {
-		return tok, nil
-	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		return nil, RetrieveAPIError(t.vendor, re)
+		err = RetrieveAPIError(t.vendor, re)
 	}
-	return nil, err
+	if t.fetched != nil {
+		t.fetched(ctx, TokenFetch{Took: time.Since(start), Err: err})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
 }
 
 // tokenError is a failed token fetch; Do returns its cause.

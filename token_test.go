@@ -236,7 +236,7 @@ func TestMemoryTokenCache_WaitEndsWithContext(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = cache.Token(context.Background(), "", func() (*oauth2.Token, error) {
+		_, _ = cache.Token(context.Background(), "", func(context.Context) (*oauth2.Token, error) {
 			close(fetching)
 			<-release
 			return &oauth2.Token{AccessToken: "a"}, nil
@@ -245,7 +245,7 @@ func TestMemoryTokenCache_WaitEndsWithContext(t *testing.T) {
 	<-fetching
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err := cache.Token(ctx, "", func() (*oauth2.Token, error) { t.Error("a second fetch"); return nil, nil })
+	_, err := cache.Token(ctx, "", func(context.Context) (*oauth2.Token, error) { t.Error("a second fetch"); return nil, nil })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	close(release)
 	<-done

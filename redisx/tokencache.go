@@ -68,14 +68,14 @@ func NewTokenCache(rdb redis.UniversalClient, key string, opts ...Option) *Token
 
 // Token returns the shared token, refreshing it through fetch when it is
 // missing, about to expire, or stale (the token a vendor just rejected).
-func (c *TokenCache) Token(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
-	return c.local.Token(ctx, stale, func() (*oauth2.Token, error) { return c.shared(ctx, stale, fetch) })
+func (c *TokenCache) Token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	return c.local.Token(ctx, stale, func(ctx context.Context) (*oauth2.Token, error) { return c.shared(ctx, stale, fetch) })
 }
 
 // shared gets the token through Redis, refreshing it under the lock.
-func (c *TokenCache) shared(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+func (c *TokenCache) shared(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	if c.down.active() {
-		return fetch()
+		return fetch(ctx)
 	}
 	for {
 		tok, err := c.load(ctx)
@@ -111,7 +111,7 @@ func (c *TokenCache) shared(ctx context.Context, stale string, fetch func() (*oa
 
 // refresh runs under the lock: look once more (another replica may have
 // stored a token just before the lock was taken), fetch, store, unlock.
-func (c *TokenCache) refresh(ctx context.Context, stale string, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+func (c *TokenCache) refresh(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	defer func() {
 		_, _ = c.call(context.WithoutCancel(ctx), func(ctx context.Context) error {
 			return unlock.Run(ctx, c.rdb, []string{c.lockKey}, c.owner).Err()
@@ -120,7 +120,7 @@ func (c *TokenCache) refresh(ctx context.Context, stale string, fetch func() (*o
 	if tok, err := c.load(ctx); err == nil && iotapi.TokenUsable(tok, stale, c.opts.margin) {
 		return tok, nil
 	}
-	tok, err := fetch()
+	tok, err := fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +179,14 @@ func (c *TokenCache) call(ctx context.Context, f func(context.Context) error) (o
 
 // degrade fetches in this process when Redis fails, unless the caller gave
 // up.
-func (c *TokenCache) degrade(ctx context.Context, err error, fetch func() (*oauth2.Token, error)) (*oauth2.Token, error) {
+func (c *TokenCache) degrade(ctx context.Context, err error, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	if c.down.begin(c.opts.retryRedisAfter) {
 		c.warn("Redis unreachable; fetching the token in this process", err)
 	}
-	return fetch()
+	return fetch(ctx)
 }
 
 func (c *TokenCache) warn(msg string, err error) {
