@@ -44,6 +44,10 @@
 //	WithTokenMargin(d)           30 s                     how long before expiry a cached token is replaced
 //	WithTokenCache(c)            in process               where the token is kept (a shared cache serves many replicas)
 //	WithRateLimit(l)             none                     every attempt waits for l (RateLimit.NewLimiter, AdaptiveLimiter, *rate.Limiter)
+//	WithHooks(h)                 none                     observe calls, attempts, waits and token fetches (tracing, metrics)
+//
+// A call can set its own retries, longest Retry-After and non-idempotent
+// opt-in through its context: [WithCallOptions].
 //
 // # How a call flows
 //

@@ -12,5 +12,9 @@
 //	srv := httptest.NewServer(plan)
 //	defer srv.Close()
 //
+// [Waits] makes a client record the waits it plans before retrying
+// instead of sleeping them, so a test of retry handling runs in
+// milliseconds and asserts the plan.
+//
 // Everything here is safe for concurrent use.
 package iotapitest
