@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 )
 
@@ -101,4 +102,31 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// credentialsMayGo reports whether a request may carry the client's token:
+// a request that is not a redirect, or one redirected to the host of the
+// request that began the chain or a subdomain of it, the rule net/http
+// applies to Authorization and Cookie headers when it follows a redirect.
+func credentialsMayGo(req *http.Request) bool {
+	first := req
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	if first == req || first.URL == nil || req.URL == nil {
+		return true
+	}
+	return isDomainOrSubdomain(strings.ToLower(req.URL.Hostname()), strings.ToLower(first.URL.Hostname()))
+}
+
+// isDomainOrSubdomain reports whether sub is parent or a subdomain of it,
+// as net/http decides it.
+func isDomainOrSubdomain(sub, parent string) bool {
+	if sub == parent {
+		return true
+	}
+	if strings.ContainsAny(sub, ":%") { // an IPv6 address, not a host name
+		return false
+	}
+	return strings.HasSuffix(sub, parent) && len(sub) > len(parent) && sub[len(sub)-len(parent)-1] == '.'
 }

@@ -1,11 +1,14 @@
 package iotapi
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iotapi/iotapi/internal/redact"
 )
 
 // APIError is a failed call to a vendor API, normalized. Every vendor
@@ -284,3 +287,33 @@ var (
 	// WithTokenSource one that fetches on each call.
 	ErrStaleToken = errors.New("the token source returned the token the vendor just rejected; it must fetch a new token on each call (not cache)")
 )
+
+// Redact replaces every occurrence of each secret (an access token, a
+// client secret, an API key the caller knows) in e's text, details,
+// headers and body with REDACTED, for a vendor that echoes a credential
+// back. Secrets shorter than 4 bytes are left alone: masking them would
+// garble the text without protecting anything.
+func (e *APIError) Redact(secrets ...string) {
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue
+		}
+		for _, f := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
+			*f = strings.ReplaceAll(*f, s, redact.Mask)
+		}
+		for i := range e.Details {
+			d := &e.Details[i]
+			for _, f := range []*string{&d.Code, &d.Type, &d.Field, &d.Message} {
+				*f = strings.ReplaceAll(*f, s, redact.Mask)
+			}
+		}
+		for _, vs := range e.Header {
+			for i, v := range vs {
+				vs[i] = strings.ReplaceAll(v, s, redact.Mask)
+			}
+		}
+		if bytes.Contains(e.Body, []byte(s)) {
+			e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redact.Mask))
+		}
+	}
+}

@@ -262,7 +262,7 @@ func (c *call) prepare(r *http.Request) error {
 	if c.e.copyHeaders {
 		r.Header = attemptHeader(c.req.Header)
 	}
-	if c.e.tokens != nil {
+	if c.e.tokens != nil && credentialsMayGo(c.req) {
 		tok, err := c.e.tokens.get(c.ctx, c.stale)
 		if err != nil {
 			return err
@@ -307,7 +307,7 @@ func (c *call) observeResponse(resp *http.Response) {
 	if a.status >= 400 {
 		a.failure = c.e.vendor.decodeError(resp)
 		a.rule, _ = c.e.vendor.Rule(a.status)
-		scrubToken(a.failure, c.token)
+		a.failure.Redact(c.token) // a vendor that echoes the token
 	}
 }
 

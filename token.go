@@ -1,8 +1,6 @@
 package iotapi
 
 import (
-	"strings"
-
 	"bytes"
 	"context"
 	"errors"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/iotapi/iotapi/internal/redact"
-
 	"golang.org/x/oauth2"
 )
 
@@ -26,20 +23,33 @@ const DefaultTokenMargin = 30 * time.Second
 // packages' sources do: the client does the caching (an
 // oauth2.ReuseTokenSource would hand back a token the vendor rejected). The
 // token is cached and replaced DefaultTokenMargin before it expires;
-// concurrent calls share one fetch, because vendors rate-limit
-// their token endpoints (Tellus: 10 per minute; Endpoint Manager: 100 per 5
-// minutes). When the vendor answers TokenExpired, or Unauthenticated for a
-// token not yet refreshed in this call, the cached token is dropped, a new
-// one fetched and the request sent once more, whatever its method (the
-// vendor did not act on it); a second rejection is returned, never looped.
-// A T IoT 500, which may mean expired credentials, also gets a fresh token
-// for its one retry.
+// concurrent calls share one fetch, because vendors rate-limit their token
+// endpoints (Tellus: 10 per minute; Endpoint Manager: 100 per 5 minutes).
+//
+// A fetch runs with the context of the call that needs the token when ts
+// is a [ContextTokenSource] (the vendor packages' sources are), so it ends
+// with the call's deadline or the Client's Timeout. A failed fetch fails
+// every call waiting for it with its error, and is answered again rather
+// than repeated for a second, or for as long as the token endpoint's
+// Retry-After asks (at most an hour): a rate-limited or misconfigured
+// token endpoint is not hammered. If the call that fetched gave up (its
+// context ended), the calls still waiting share one more fetch.
+//
+// When the vendor answers TokenExpired, or Unauthenticated for a token not
+// yet refreshed in this call, the cached token is dropped, a new one
+// fetched and the request sent once more, whatever its method (the vendor
+// did not act on it); this replay is not one of the call's retries, and a
+// second rejection is returned, never looped. A T IoT 500, which may mean
+// expired credentials, also gets a fresh token for its one retry.
 //
 // A failed fetch ends the call with the token endpoint's error: an
 // *APIError when the source decodes it (the vendor packages' sources do,
 // and an *oauth2.RetrieveError is decoded with the vendor's rules), with
-// Attempts 0. The caller's Authorization header is replaced on the copy
-// sent; the caller's request is not modified.
+// Attempts 0, and with the source's credentials redacted. The token goes
+// only to the host of the request it was set for: net/http drops it from
+// a redirect to another host, and so does a Transport. The caller's
+// Authorization header is replaced on the copy sent; the caller's request
+// is not modified.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *config) { c.tokenSource = ts }
 }
@@ -81,48 +91,68 @@ type memoryTokenCache struct {
 
 	mu       sync.Mutex
 	tok      *oauth2.Token
-	inflight *tokenFetch
+	inflight *tokenFetch // the fetch under way, shared by every caller
+	failed   *tokenFetch // the latest failed fetch, answered again until its cooldown ends
 }
 
 type tokenFetch struct {
-	done chan struct{}
-	tok  *oauth2.Token
-	err  error
+	done  chan struct{}
+	tok   *oauth2.Token
+	err   error
+	until time.Time // a failed fetch is not repeated before then
 }
 
+// tokenFailureCooldown is how long a failed fetch is answered again instead
+// of repeated when the token endpoint gave no Retry-After: vendors
+// rate-limit their token endpoints (Tellus: 10 per minute), and a
+// misconfigured client must not hammer one. maxTokenCooldown bounds a
+// Retry-After the endpoint gave.
+const (
+	tokenFailureCooldown = time.Second
+	maxTokenCooldown     = time.Hour
+)
+
+// Token returns the cached token, or one from a fetch shared by every
+// caller that needs one. A failed fetch fails every caller waiting for it
+// with its error, and is answered again, not repeated, for a second (or the
+// token endpoint's Retry-After, at most an hour). When the caller that
+// fetched gave up (its context ended) the callers still waiting try once
+// more, sharing one new fetch.
 func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	retried := false
 	for {
-		tok, err, retry := c.token(ctx, stale, fetch)
-		if !retry {
-			return tok, err
+		c.mu.Lock()
+		if TokenUsable(c.tok, stale, c.margin) {
+			tok := c.tok
+			c.mu.Unlock()
+			return tok, nil
 		}
-	}
-}
-
-// token is one try of Token. retry reports that the fetch this call waited
-// for ended with its own caller's context (that caller gave up, this one has
-// not), so this call should try again, fetching itself if need be.
-func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func(context.Context) (*oauth2.Token, error)) (_ *oauth2.Token, _ error, retry bool) {
-	c.mu.Lock()
-	if TokenUsable(c.tok, stale, c.margin) {
-		tok := c.tok
-		c.mu.Unlock()
-		return tok, nil, false
-	}
-	if f := c.inflight; f != nil {
+		if f := c.failed; f != nil && time.Now().Before(f.until) {
+			c.mu.Unlock()
+			return nil, f.err
+		}
+		f := c.inflight
+		if f == nil {
+			f = &tokenFetch{done: make(chan struct{})}
+			c.inflight = f
+			c.mu.Unlock()
+			return c.fetch(ctx, f, stale, fetch)
+		}
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			gaveUp := errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)
-			return f.tok, f.err, gaveUp && ctx.Err() == nil
 		case <-ctx.Done():
-			return nil, ctx.Err(), false
+			return nil, ctx.Err()
 		}
+		if f.err == nil || retried || !gaveUp(f.err) || ctx.Err() != nil {
+			return f.tok, f.err
+		}
+		retried = true // the fetching caller gave up, this one has not: one more try, shared
 	}
-	f := &tokenFetch{done: make(chan struct{})}
-	c.inflight = f
-	c.mu.Unlock()
+}
 
+// fetch runs f for the callers of Token, and keeps its token or its failure.
+func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
 	f.tok, f.err = fetch(ctx)
 	switch {
 	case f.err != nil:
@@ -132,13 +162,28 @@ func (c *memoryTokenCache) token(ctx context.Context, stale string, fetch func(c
 		f.tok, f.err = nil, ErrStaleToken
 	}
 	c.mu.Lock()
-	if f.err == nil {
-		c.tok = f.tok
+	switch {
+	case f.err == nil:
+		c.tok, c.failed = f.tok, nil
+	case !gaveUp(f.err) && !errors.Is(f.err, ErrStaleToken):
+		wait := tokenFailureCooldown
+		var apiErr *APIError
+		if errors.As(f.err, &apiErr) && apiErr.RetryAfter > wait {
+			wait = min(apiErr.RetryAfter, maxTokenCooldown)
+		}
+		f.until = time.Now().Add(wait)
+		c.failed = f
 	}
 	c.inflight = nil
 	c.mu.Unlock()
 	close(f.done)
-	return f.tok, f.err, false
+	return f.tok, f.err
+}
+
+// gaveUp reports whether err is a context's end: the caller gave up, the
+// token endpoint did not fail.
+func gaveUp(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // TokenUsable reports whether tok can be used now: it has an access token
@@ -180,7 +225,13 @@ func (t *tokens) get(ctx context.Context, stale string) (string, error) {
 // failure into the vendor's *APIError, and reports the fetch.
 func (t *tokens) fetchNow(ctx context.Context) (*oauth2.Token, error) {
 	start := time.Now()
-	tok, err := t.source.Token()
+	var tok *oauth2.Token
+	var err error
+	if cs, ok := t.source.(ContextTokenSource); ok {
+		tok, err = cs.TokenContext(ctx)
+	} else {
+		tok, err = t.source.Token()
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		err = RetrieveAPIError(t.vendor, re)
@@ -194,19 +245,25 @@ func (t *tokens) fetchNow(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// tokenError is a failed token fetch; Do returns its cause.
+// A ContextTokenSource fetches a token that a call needs with that call's
+// context, so that the fetch ends with the call (its deadline, the
+// Client's Timeout). WithTokenSource uses TokenContext when a source has
+// it, as the vendor packages' sources do; oauth2.TokenSource's Token runs
+// as the source was built.
+type ContextTokenSource interface {
+	oauth2.TokenSource
+	TokenContext(ctx context.Context) (*oauth2.Token, error)
+}
+
+// tokenError is a failed token fetch; Do returns its cause. Its text is
+// redacted: a source's error may quote its token endpoint's URL.
 type tokenError struct{ err error }
 
-func (e *tokenError) Error() string { return "fetching token: " + e.err.Error() }
-func (e *tokenError) Unwrap() error { return e.err }
+func (e *tokenError) Error() string { return "fetching token: " + redact.Text(e.err.Error()) }
 
-// scrubToken removes an access token a vendor echoed back from the
-// decoded error.
-func scrubToken(e *APIError, token string) {
-	if token != "" && strings.Contains(e.Message, token) {
-		e.Message = strings.ReplaceAll(e.Message, token, redact.Mask)
-	}
-}
+// Unwrap returns the cause, without net/http's *url.Error, whose text
+// holds the whole URL.
+func (e *tokenError) Unwrap() error { return unwrapURLError(e.err) }
 
 // RetrieveAPIError decodes the HTTP failure an *oauth2.RetrieveError holds
 // with v's rules.

@@ -13,10 +13,22 @@ import (
 const TokenLifetime = time.Hour
 
 // OAuth2 returns a token source for DT's OAuth2 token endpoint (a service
-// account's client credentials), for iotapi.WithTokenSource. A failed fetch
-// is an *iotapi.APIError decoded as a DT error. ctx carries the HTTP client
-// for the fetches (see oauth2.HTTPClient).
+// account's client credentials), for iotapi.WithTokenSource.
+//
+// The request is a form POST of grant_type=client_credentials, with the
+// key id and secret in an HTTP Basic Authorization header (the way RFC 6749
+// requires every token endpoint to accept; fixed, so a failure costs one
+// request, not a second probing one). The answer is {"access_token",
+// "token_type", "expires_in"} (an hour; TokenLifetime when missing). A
+// failed fetch is an *iotapi.APIError decoded as a DT error, the secret
+// redacted.
+//
+// The HTTP client is ctx's oauth2.HTTPClient value, else one that gives up
+// after 10 s. Each fetch runs with the context of the call that needs the token, so it
+// ends with that call; ctx's own cancellation is not kept, so a ctx that
+// ends later does not fail later fetches.
 func OAuth2(ctx context.Context, tokenURL, clientID, clientSecret string) oauth2.TokenSource {
-	cfg := clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL}
-	return tokenkit.Decoded(tokenkit.Fetch(func() (*oauth2.Token, error) { return cfg.Token(ctx) }), Vendor, TokenLifetime)
+	cfg := clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL,
+		AuthStyle: oauth2.AuthStyleInHeader}
+	return tokenkit.NewClientCredentials(ctx, cfg, Vendor, TokenLifetime)
 }

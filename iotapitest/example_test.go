@@ -1,12 +1,14 @@
 package iotapitest_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
+	"github.com/iotapi/iotapi/endpointmgr"
 	"github.com/iotapi/iotapi/iotapitest"
 )
 
@@ -68,4 +70,31 @@ func ExampleMustLookup() {
 	//   "code": 2002,
 	//   "message": "Token expired"
 	// }
+}
+
+// Fake a vendor's token endpoint and an API behind it: the client fetches
+// a token, and refreshes it once when the vendor revokes it.
+func ExampleTokenEndpoint() {
+	te := iotapitest.NewTokenEndpoint("endpointmgr")
+	tokens := httptest.NewServer(te)
+	defer tokens.Close()
+	api := httptest.NewServer(te.Protect(iotapitest.JSON(http.StatusOK, `{"endpoints":[]}`)))
+	defer api.Close()
+
+	client := iotapi.NewClient(api.Client(), endpointmgr.Vendor, iotapi.WithTokenSource(
+		endpointmgr.ApplicationToken(context.Background(), nil, tokens.URL, "app-token-1")))
+	for i := 0; i < 3; i++ {
+		if i == 2 {
+			te.Expire()
+		}
+		req, _ := http.NewRequest(http.MethodGet, api.URL+"/api/v1/endpoint", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	fmt.Println("3 calls,", te.Issued(), "tokens issued")
+	// Output: 3 calls, 2 tokens issued
 }

@@ -25,18 +25,30 @@ const TokenLifetime = 86399 * time.Second
 var tokenFields = []string{"access_token", "accessToken", "token"}
 
 // APIKeyToken returns a token source that authenticates with an API key at
-// baseURL + APIKeyTokenPath, for iotapi.WithTokenSource. expires_in may be
-// a float. A failed fetch is an *iotapi.APIError decoded as a Telemax error.
-// hc sends the token requests (http.DefaultClient if nil).
+// baseURL + APIKeyTokenPath, for iotapi.WithTokenSource.
+//
+// The request is a JSON POST {"apiKey": "..."}; the answer is a JSON object
+// whose access_token (or accessToken, or token) is the token, and whose
+// expires_in (seconds, possibly a float or a string: 86399) its lifetime
+// (TokenLifetime when missing). A failed fetch is an *iotapi.APIError
+// decoded as a Telemax error, the key redacted.
+//
+// hc sends the requests; if nil, ctx's oauth2.HTTPClient value, else a
+// client that gives up after 10 s. Each fetch runs with the context of the call that needs the token, so it
+// ends with that call; ctx's own cancellation is not kept, so a ctx that
+// ends later does not fail later fetches.
 func APIKeyToken(ctx context.Context, hc *http.Client, baseURL, apiKey string) oauth2.TokenSource {
-	return &tokenkit.JSONSource{Context: ctx, Client: hc, URL: strings.TrimRight(baseURL, "/") + APIKeyTokenPath,
-		Body: map[string]string{"apiKey": apiKey}, Vendor: Vendor, TokenFields: tokenFields, DefaultLifetime: TokenLifetime}
+	return &tokenkit.JSONSource{Client: tokenkit.HTTPClient(ctx, hc), URL: strings.TrimRight(baseURL, "/") + APIKeyTokenPath,
+		Body: map[string]string{"apiKey": apiKey}, Secrets: []string{apiKey}, Vendor: Vendor, TokenFields: tokenFields,
+		DefaultLifetime: TokenLifetime}
 }
 
 // UserToken returns a token source that authenticates a user at baseURL +
-// UserTokenPath, for iotapi.WithTokenSource.
+// UserTokenPath, for iotapi.WithTokenSource: a JSON POST {"username",
+// "password"}, answered as for APIKeyToken; the password is redacted from
+// any error.
 func UserToken(ctx context.Context, hc *http.Client, baseURL, username, password string) oauth2.TokenSource {
-	return &tokenkit.JSONSource{Context: ctx, Client: hc, URL: strings.TrimRight(baseURL, "/") + UserTokenPath,
-		Body: map[string]string{"username": username, "password": password}, Vendor: Vendor, TokenFields: tokenFields,
-		DefaultLifetime: TokenLifetime}
+	return &tokenkit.JSONSource{Client: tokenkit.HTTPClient(ctx, hc), URL: strings.TrimRight(baseURL, "/") + UserTokenPath,
+		Body: map[string]string{"username": username, "password": password}, Secrets: []string{password}, Vendor: Vendor,
+		TokenFields: tokenFields, DefaultLifetime: TokenLifetime}
 }
