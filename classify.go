@@ -78,8 +78,12 @@ func notProcessed(status int) bool {
 }
 
 // notSent reports whether a transport error happened before any of the
-// request reached the server: a failed dial or name lookup.
+// request reached the server: a failed dial or name lookup, or a limiter
+// that did not let the attempt go.
 func notSent(err error) bool {
+	if limited(err) {
+		return true
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
@@ -129,4 +133,11 @@ func isDomainOrSubdomain(sub, parent string) bool {
 		return false
 	}
 	return strings.HasSuffix(sub, parent) && len(sub) > len(parent) && sub[len(sub)-len(parent)-1] == '.'
+}
+
+// limited reports whether an attempt's error is the limiter's refusal to
+// let it go: the attempt never reached the transport.
+func limited(err error) bool {
+	var le *limiterError
+	return errors.As(err, &le)
 }

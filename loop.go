@@ -84,7 +84,8 @@ type callState struct {
 	info       CallInfo        // for the hooks, when there are any
 	actx       context.Context // the latest attempt's, from AttemptStart
 
-	attempts  int           // attempts sent (the transport was asked)
+	attempts  int           // attempts that went out (the limiter let them)
+	attemptNo int           // the number of the latest attempt prepared, from 1
 	latest    attempt       // what the latest attempt came back with
 	streak    int           // responses in a row with the latest one's status
 	retries   int           // retries planned, the token replay not counted
@@ -195,6 +196,7 @@ func (c *call) firstRequest() (*http.Request, error) {
 		return nil, err
 	}
 	c.body = src
+	c.attemptNo, c.actx = 1, c.ctx
 	r := c.req
 	if c.ctx == r.Context() && body == r.Body && !c.e.copyHeaders && c.e.cfg.hooks.AttemptStart == nil {
 		return r, nil
@@ -247,6 +249,7 @@ func (c *call) prepareRetry(r *http.Request) error {
 		return err
 	}
 	r.Body = body
+	c.attemptNo++
 	if err := c.prepare(r); err != nil {
 		body.Close()
 		return err
@@ -270,9 +273,8 @@ func (c *call) prepare(r *http.Request) error {
 		c.token = tok
 		r.Header["Authorization"] = []string{"Bearer " + tok}
 	}
-	c.actx = c.ctx
 	if h := c.e.cfg.hooks.AttemptStart; h != nil {
-		c.actx = h(c.ctx, AttemptInfo{CallInfo: c.info, Attempt: c.attempts + 1, Replay: c.replaying})
+		c.actx = h(c.ctx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying})
 		*r = *r.WithContext(c.actx)
 	}
 	return nil
@@ -281,7 +283,9 @@ func (c *call) prepare(r *http.Request) error {
 // observe records an attempt's answer as the latest: it counts the
 // attempt and decodes a failed response with the vendor's rules.
 func (c *call) observe(resp *http.Response, err error) {
-	c.attempts++
+	if err == nil || !limited(err) {
+		c.attempts++ // it went out
+	}
 	a := &c.latest
 	if err != nil {
 		*a = attempt{err: unwrapURLError(err)}
@@ -290,7 +294,7 @@ func (c *call) observe(resp *http.Response, err error) {
 		c.observeResponse(resp)
 	}
 	if h := c.e.cfg.hooks.AttemptEnd; h != nil {
-		h(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attempts, Replay: c.replaying},
+		h(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying},
 			AttemptResult{StatusCode: a.status, Failure: a.failure, Err: a.err})
 	}
 }

@@ -155,8 +155,14 @@ func WithRetryNonIdempotent() Option {
 
 // WithMaxBufferedBody bounds the copy made of a request body without
 // GetBody so it can be replayed (default DefaultMaxBufferedBody). A larger
-// body is sent without retries. Bodies with GetBody (as http.NewRequest
-// sets for bytes and strings readers) are never copied.
+// body is sent once, whole, without retries. Bodies with GetBody (as
+// http.NewRequest sets for bytes and strings readers) are never copied. n
+// below 0 counts as 0 (never copy), and above MaxBufferedBodyLimit as
+// MaxBufferedBodyLimit.
 func WithMaxBufferedBody(n int64) Option {
-	return func(c *config) { c.maxBufferedBody = max(n, 0) }
+	return func(c *config) { c.maxBufferedBody = min(max(n, 0), MaxBufferedBodyLimit) }
 }
+
+// MaxBufferedBodyLimit is the largest request body the client copies to
+// replay it, whatever WithMaxBufferedBody says: 1 GiB.
+const MaxBufferedBodyLimit = 1 << 30

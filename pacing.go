@@ -26,6 +26,9 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	start := time.Now()
 	err := t.limiter.Wait(ctx)
+	if err != nil {
+		err = newLimiterError(ctx, err)
+	}
 	if t.waited != nil {
 		t.waited(ctx, LimiterWait{Waited: time.Since(start), Err: err})
 	}
@@ -45,3 +48,31 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 var _ http.RoundTripper = attemptTransport{}
+
+// limiterError is a limiter's refusal to let an attempt go: the context
+// ended during the wait, or the limiter refused a wait that would outlast
+// the context's deadline (x/time/rate does, at once, with an error of its
+// own). Either way nothing was sent; the latter matches
+// context.DeadlineExceeded too, as a wait that ran out would.
+type limiterError struct {
+	err          error
+	pastDeadline bool
+}
+
+func newLimiterError(ctx context.Context, err error) *limiterError {
+	_, hasDeadline := ctx.Deadline()
+	return &limiterError{err: err, pastDeadline: ctx.Err() == nil && hasDeadline}
+}
+
+func (e *limiterError) Error() string {
+	if e.pastDeadline {
+		return "rate limit: the wait would outlast the request's deadline: " + e.err.Error()
+	}
+	return "rate limit: " + e.err.Error()
+}
+
+func (e *limiterError) Unwrap() error { return e.err }
+
+func (e *limiterError) Is(target error) bool {
+	return e.pastDeadline && target == context.DeadlineExceeded
+}

@@ -62,10 +62,16 @@ func WithTokenCache(tc TokenCache) Option {
 }
 
 // WithTokenMargin sets how long before expiry the in-process token cache
-// replaces a token (default DefaultTokenMargin).
+// replaces a token (default DefaultTokenMargin). d below 0 counts as 0, and
+// above MaxTokenMargin as MaxTokenMargin; a token whose whole lifetime is
+// shorter than twice the margin is replaced at half its lifetime, so a
+// short-lived token is still used.
 func WithTokenMargin(d time.Duration) Option {
-	return func(c *config) { c.tokenMargin = max(d, 0) }
+	return func(c *config) { c.tokenMargin = min(max(d, 0), MaxTokenMargin) }
 }
+
+// MaxTokenMargin is the longest WithTokenMargin: an hour.
+const MaxTokenMargin = time.Hour
 
 // A TokenCache keeps the current token of a token source. Implementations
 // must be safe for concurrent use.
@@ -91,6 +97,7 @@ type memoryTokenCache struct {
 
 	mu       sync.Mutex
 	tok      *oauth2.Token
+	fetched  time.Time   // when tok came
 	inflight *tokenFetch // the fetch under way, shared by every caller
 	failed   *tokenFetch // the latest failed fetch, answered again until its cooldown ends
 }
@@ -122,7 +129,7 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func(c
 	retried := false
 	for {
 		c.mu.Lock()
-		if TokenUsable(c.tok, stale, c.margin) {
+		if c.usable(stale) {
 			tok := c.tok
 			c.mu.Unlock()
 			return tok, nil
@@ -164,7 +171,7 @@ func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale strin
 	c.mu.Lock()
 	switch {
 	case f.err == nil:
-		c.tok, c.failed = f.tok, nil
+		c.tok, c.fetched, c.failed = f.tok, time.Now(), nil
 	case !gaveUp(f.err) && !errors.Is(f.err, ErrStaleToken):
 		wait := tokenFailureCooldown
 		var apiErr *APIError
@@ -178,6 +185,16 @@ func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale strin
 	c.mu.Unlock()
 	close(f.done)
 	return f.tok, f.err
+}
+
+// usable reports whether the cached token can be used: TokenUsable with the
+// margin, or half the token's lifetime when that is shorter.
+func (c *memoryTokenCache) usable(stale string) bool {
+	margin := c.margin
+	if c.tok != nil && !c.tok.Expiry.IsZero() {
+		margin = min(margin, c.tok.Expiry.Sub(c.fetched)/2)
+	}
+	return TokenUsable(c.tok, stale, margin)
 }
 
 // gaveUp reports whether err is a context's end: the caller gave up, the
