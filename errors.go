@@ -71,7 +71,7 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	b.Grow(64 + len(e.Message))
 	if e.Vendor != "" {
-		b.WriteString(e.Vendor)
+		b.WriteString(oneLine(e.Vendor, 64))
 	} else {
 		b.WriteString("iotapi")
 	}
@@ -235,17 +235,19 @@ type RequestError struct {
 
 // Error returns one line: vendor, method, redacted URL, attempts and cause.
 func (e *RequestError) Error() string {
-	s := e.Vendor
+	s := oneLine(e.Vendor, 64)
 	if s == "" {
 		s = "iotapi"
 	}
-	s += ": " + e.Method + " " + e.URL
+	s += ": " + oneLine(e.Method+" "+e.URL, 2*maxMessage)
 	if e.Attempts > 1 {
 		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
 	}
-	s += ": " + oneLine(e.Err.Error(), 2*maxMessage)
+	if e.Err != nil {
+		s += ": " + oneLine(redact.Text(e.Err.Error()), 2*maxMessage)
+	}
 	if e.Stop != nil {
-		s += ": " + e.Stop.Error()
+		s += ": " + oneLine(e.Stop.Error(), 2*maxMessage)
 	}
 	return s
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ModulePath is this library's module path.
@@ -77,11 +79,15 @@ func NewReport(err error) (*Report, bool) {
 	return r, true
 }
 
-// String formats the report as plain text for a support ticket.
+// String formats the report as plain text for a support ticket. Each
+// field is one line of printable text, whatever the vendor or the caller
+// put in it (line breaks, terminal escape sequences and invalid UTF-8
+// become spaces), so no value can forge a line of its own; the body is
+// indented under its heading, its control characters made visible.
 func (r *Report) String() string {
 	var b strings.Builder
 	line := func(k, v string) {
-		if v != "" {
+		if v = oneLine(v, reportLineLimit); v != "" {
 			fmt.Fprintf(&b, "%-11s %s\n", k+":", v)
 		}
 	}
@@ -110,18 +116,34 @@ func (r *Report) String() string {
 		sort.Strings(names)
 		for _, k := range names {
 			for _, v := range r.Header[k] {
-				fmt.Fprintf(&b, "  %s: %s\n", k, v)
+				fmt.Fprintf(&b, "  %s: %s\n", oneLine(k, reportLineLimit), oneLine(v, reportLineLimit))
 			}
 		}
 	}
 	if r.Body != "" {
 		b.WriteString("\nResponse body:\n")
-		b.WriteString(r.Body)
-		if !strings.HasSuffix(r.Body, "\n") {
+		for _, l := range strings.Split(strings.TrimRight(r.Body, "\n"), "\n") {
+			b.WriteString("  ")
+			b.WriteString(visible(l))
 			b.WriteByte('\n')
 		}
 	}
 	return b.String()
+}
+
+// reportLineLimit bounds one line of a report.
+const reportLineLimit = 2000
+
+// visible returns a line of a body with invalid UTF-8 and every control
+// character but tab shown as U+FFFD, so that a terminal prints it and
+// obeys nothing in it.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || !unicode.IsControl(r) && r != utf8.RuneError {
+			return r
+		}
+		return unicode.ReplacementChar
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // MarshalJSON keeps the time range in UTC.

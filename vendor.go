@@ -86,6 +86,7 @@ func (v Vendor) decodeError(resp *http.Response) *APIError {
 	if v.decode != nil {
 		v.decode(e)
 	}
+	e.redactEchoes(resp.Request)
 	return e
 }
 

@@ -92,5 +92,9 @@ func textURL(raw string) string {
 		host, _, _ = strings.Cut(host, "?")
 		return scheme + "://" + host + "/" + Mask + tail
 	}
-	return URL(u) + tail
+	out := URL(u)
+	if f := u.EscapedFragment(); f != "" && !strings.ContainsAny(f, "=&") {
+		out += "#" + f // a plain anchor; a fragment of parameters can carry a token
+	}
+	return out + tail
 }

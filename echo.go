@@ -1,0 +1,73 @@
+package iotapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/iotapi/iotapi/internal/redact"
+)
+
+// redactEchoes removes from e what a vendor may echo of the request's
+// credentials, wherever it echoes them: every value the request sent as a
+// credential (its Authorization, Cookie and API-key headers, its secret
+// query parameters, its user information), and in text fields and header
+// values, credentials in URLs and after "Bearer".
+func (e *APIError) redactEchoes(req *http.Request) {
+	if req != nil {
+		e.Redact(requestSecrets(req)...)
+	}
+	for _, f := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
+		*f = redact.Text(*f)
+	}
+	for i := range e.Details {
+		d := &e.Details[i]
+		for _, f := range []*string{&d.Code, &d.Type, &d.Field, &d.Message} {
+			*f = redact.Text(*f)
+		}
+	}
+	for _, vs := range e.Header {
+		for i, v := range vs {
+			vs[i] = redact.Text(v)
+		}
+	}
+}
+
+// requestSecrets returns the credentials a request carries: the values of
+// its secret headers (and the credential of an Authorization or
+// Proxy-Authorization scheme, and each cookie's value), of its secret
+// query parameters, and its user information.
+func requestSecrets(req *http.Request) []string {
+	var out []string
+	for name, vs := range req.Header {
+		if !redact.IsSecret(name) {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, v)
+			if _, cred, ok := strings.Cut(v, " "); ok { // "Bearer xyz": xyz
+				out = append(out, strings.TrimSpace(cred))
+			}
+			if strings.EqualFold(name, "Cookie") {
+				for _, c := range strings.Split(v, ";") {
+					if _, val, ok := strings.Cut(c, "="); ok {
+						out = append(out, strings.TrimSpace(val))
+					}
+				}
+			}
+		}
+	}
+	if u := req.URL; u != nil {
+		if u.User != nil {
+			out = append(out, u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				out = append(out, p)
+			}
+		}
+		for name, vs := range u.Query() {
+			if redact.IsSecret(name) {
+				out = append(out, vs...)
+			}
+		}
+	}
+	return out
+}
