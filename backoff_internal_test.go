@@ -1,7 +1,6 @@
 package iotapi
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -27,52 +26,8 @@ func TestWithBackoff_Defaults(t *testing.T) {
 	assert.Equal(t, DefaultMaxBackoff, c.maxBackoff)
 	c = newConfig([]Option{WithBackoff(time.Minute, time.Second)})
 	assert.Equal(t, time.Minute, c.maxBackoff, "max below min is raised")
-	c = newConfig([]Option{WithMaxRetries(-3), WithMaxRetryAfter(-1), WithRetryBudget(-5)})
+	c = newConfig([]Option{WithMaxRetries(-3), WithMaxRetryAfter(-1), WithoutRetryBudget()})
 	assert.Zero(t, c.maxRetries)
 	assert.Zero(t, c.maxRetryAfter)
-	assert.Nil(t, newBudget(c.budget))
-}
-
-func TestBudget(t *testing.T) {
-	b := newBudget(12)
-	held, ok := b.take(5)
-	assert.True(t, ok)
-	assert.Equal(t, int64(5), held)
-	_, ok = b.take(5)
-	assert.True(t, ok)
-	_, ok = b.take(5)
-	assert.False(t, ok, "2 tokens left")
-	b.refund(held)
-	assert.Equal(t, int64(7), b.tokens.Load(), "a successful retry gives back what it held")
-	b.refund(0)
-	assert.Equal(t, int64(8), b.tokens.Load(), "a first-try success earns one token")
-	b.refund(100)
-	assert.Equal(t, int64(12), b.tokens.Load(), "capped at capacity")
-
-	var nilBudget *budget
-	_, ok = nilBudget.take(1000)
-	assert.True(t, ok)
-	nilBudget.refund(1)
-}
-
-func TestBudget_Concurrent(t *testing.T) {
-	b := newBudget(1000)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	got := 0
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 100; j++ {
-				if _, ok := b.take(5); ok {
-					mu.Lock()
-					got++
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, 200, got, "exactly capacity/cost retries are granted")
+	assert.Nil(t, c.budget)
 }

@@ -253,8 +253,8 @@ func BenchmarkWaitingCallMemory(b *testing.B) {
 	})
 	for name, c := range map[string]doer{
 		"floor":            floor,
-		"iotapi.Client":    iotapi.NewClient(&http.Client{Transport: unavailable}, dt.Vendor, iotapi.WithRetryBudget(0)),
-		"iotapi.Transport": &http.Client{Transport: iotapi.NewTransport(unavailable, dt.Vendor, iotapi.WithRetryBudget(0))},
+		"iotapi.Client":    iotapi.NewClient(&http.Client{Transport: unavailable}, dt.Vendor, iotapi.WithoutRetryBudget()),
+		"iotapi.Transport": &http.Client{Transport: iotapi.NewTransport(unavailable, dt.Vendor, iotapi.WithoutRetryBudget())},
 	} {
 		b.Run("impl="+name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

@@ -21,7 +21,7 @@ func TestDefaultsAgreeWithTheDocs(t *testing.T) {
 		"WithMaxRetries":      strconv.Itoa(iotapi.DefaultMaxRetries),
 		"WithBackoff":         secs(iotapi.DefaultMinBackoff) + ", " + secs(iotapi.DefaultMaxBackoff),
 		"WithMaxRetryAfter":   secs(iotapi.DefaultMaxRetryAfter),
-		"WithRetryBudget":     strconv.Itoa(iotapi.DefaultRetryBudget),
+		"WithRetryBudget":     budgetText(iotapi.DefaultRetryBudget),
 		"WithMaxBufferedBody": strconv.Itoa(iotapi.DefaultMaxBufferedBody>>20) + " MiB",
 		"WithTokenMargin":     secs(iotapi.DefaultTokenMargin),
 	}
@@ -50,4 +50,10 @@ func assertTable(t *testing.T, file string, rows [][]string, want map[string]str
 			assert.Equalf(t, def, v, "%s: the default of %s", file, name)
 		}
 	}
+}
+
+// budgetText is how the docs write a RetryBudget: "20 + 0.5 per healthy answer, per 10 s".
+func budgetText(rb iotapi.RetryBudget) string {
+	return strconv.Itoa(rb.Floor) + " + " + strconv.FormatFloat(rb.Ratio, 'f', -1, 64) + " per healthy answer, per " +
+		strconv.Itoa(int(rb.Window/time.Second)) + " s"
 }

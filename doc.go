@@ -35,7 +35,7 @@
 //	WithMaxRetries(n)            3                        retries after the first attempt
 //	WithBackoff(min, max)        1 s, 20 s                retry n waits between min·2ⁿ and min·2ⁿ⁺¹, at most max; vendor floors still hold
 //	WithMaxRetryAfter(d)         60 s                     a longer server-directed wait is returned (ErrRetryAfterTooLong), not slept
-//	WithRetryBudget(tokens)      100                      client-wide retry budget; a retry costs 5 (10 after a timeout), a success returns 1; 0 disables
+//	WithRetryBudget(rb)          20 + 0.5 per healthy answer, per 10 s  retries in any window; WithoutRetryBudget() turns it off
 //	WithRetryNonIdempotent()     off                      replay POST/PATCH after failures the vendor may have processed
 //	WithMaxBufferedBody(n)       1 MiB                    buffer bound for request bodies without GetBody
 //	WithLogger(l)                none (silent)            slog line per retry and per early stop, URLs redacted

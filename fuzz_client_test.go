@@ -110,7 +110,7 @@ func FuzzClient(f *testing.F) {
 	const maxRetries = 3
 	rec := &sleeps{}
 	c := iotapi.NewClient(&http.Client{Timeout: 10 * time.Second}, dt.Vendor, iotapi.WithRecordedWaits(rec.record),
-		iotapi.WithMaxRetries(maxRetries), iotapi.WithRetryBudget(0))
+		iotapi.WithMaxRetries(maxRetries), iotapi.WithoutRetryBudget())
 
 	f.Fuzz(func(t *testing.T, actions []byte, post, key bool, body []byte) {
 		if len(actions) == 0 {

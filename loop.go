@@ -40,7 +40,10 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 		base = http.DefaultTransport
 	}
 	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter, waited: cfg.hooks.LimiterWait}
-	e := &engine{vendor: v, cfg: cfg, budget: newBudget(cfg.budget), hc: hc}
+	e := &engine{vendor: v, cfg: cfg, hc: hc}
+	if cfg.budget != nil {
+		e.budget = newBudget(*cfg.budget, time.Now)
+	}
 	if cfg.tokenSource != nil {
 		e.tokens = newTokens(&e.cfg, v)
 	}
@@ -91,7 +94,6 @@ type callState struct {
 	retries   int           // retries planned, the token replay not counted
 	capped    map[int]int   // retries per status, for rules with MaxRetries
 	wait      time.Duration // the wait planned before the next attempt
-	held      int64         // budget tokens held by the retry in flight
 	pending   bool          // a retry is planned and has not gone out
 	replaying bool          // the planned or latest attempt is the token replay
 
@@ -301,6 +303,7 @@ func (c *call) observe(resp *http.Response, err error) {
 
 // observeResponse records a response as the latest attempt's answer.
 func (c *call) observeResponse(resp *http.Response) {
+	c.e.budget.answered(resp.StatusCode)
 	a := &c.latest
 	if resp.StatusCode == a.status {
 		c.streak++
@@ -327,7 +330,7 @@ func (c *call) record(v verdict) {
 		}
 		return
 	}
-	c.wait, c.held, c.replaying = v.wait, v.grant, v.replay
+	c.wait, c.replaying = v.wait, v.replay
 	if v.freshToken {
 		c.stale, c.refreshed = c.token, true
 	}

@@ -29,25 +29,10 @@ const (
 	// with APIError.RetryAfter set.
 	DefaultMaxRetryAfter = 60 * time.Second
 
-	// DefaultRetryBudget is the capacity of the client-wide retry budget, in
-	// tokens. A retry costs RetryCost tokens (RetryTimeoutCost after a
-	// timeout); a success returns one token, and a retry that succeeds
-	// returns its cost. A client that meets a total outage cold makes at most
-	// 100/5 = 20 retries before it stops retrying, so 1,000 calls cost at
-	// most 1,020 attempts instead of 4,000.
-	DefaultRetryBudget = 100
-
 	// DefaultMaxBufferedBody bounds the copy made of a request body that
 	// has no GetBody (a body that cannot be re-obtained), so that it can be
 	// replayed: 1 MiB. A larger body is sent once, without retries.
 	DefaultMaxBufferedBody = 1 << 20
-)
-
-// Retry budget costs, in tokens; see DefaultRetryBudget. They are the AWS
-// SDK's retry quota costs.
-const (
-	RetryCost        = 5
-	RetryTimeoutCost = 10
 )
 
 // An Option configures [NewClient] and [NewTransport].
@@ -57,7 +42,7 @@ type config struct {
 	limits          // what a call may override (WithCallOptions)
 	minBackoff      time.Duration
 	maxBackoff      time.Duration
-	budget          int
+	budget          *RetryBudget // nil: no budget
 	maxBufferedBody int64
 	hooks           Hooks
 	tokenSource     oauth2.TokenSource
@@ -77,7 +62,7 @@ func newConfig(opts []Option) config {
 		limits:          limits{maxRetries: DefaultMaxRetries, maxRetryAfter: DefaultMaxRetryAfter},
 		minBackoff:      DefaultMinBackoff,
 		maxBackoff:      DefaultMaxBackoff,
-		budget:          DefaultRetryBudget,
+		budget:          &DefaultRetryBudget,
 		maxBufferedBody: DefaultMaxBufferedBody,
 		tokenMargin:     DefaultTokenMargin,
 		rand:            randFloat,
@@ -134,13 +119,21 @@ func WithMaxRetryAfter(d time.Duration) Option {
 	return func(c *config) { c.maxRetryAfter = max(d, 0) }
 }
 
-// WithRetryBudget sets the capacity of the client-wide retry budget in
-// tokens (default DefaultRetryBudget); 0 or less disables it. The budget
-// keeps an outage from being multiplied by retries: once the failed
-// retries of recent calls have spent it, calls are tried once until
-// successes refill it. Clients do not share budgets.
-func WithRetryBudget(tokens int) Option {
-	return func(c *config) { c.budget = max(tokens, 0) }
+// WithRetryBudget sets the client's retry budget (default
+// DefaultRetryBudget): retries in any window are bounded by the healthy
+// answers in it, so that when most calls fail, retries stop multiplying the
+// load; they resume as calls succeed. Clients do not share budgets.
+func WithRetryBudget(rb RetryBudget) Option {
+	return func(c *config) {
+		rb = rb.withDefaults()
+		c.budget = &rb
+	}
+}
+
+// WithoutRetryBudget turns the retry budget off: every retry the other
+// rules allow is made, whatever the vendor's state.
+func WithoutRetryBudget() Option {
+	return func(c *config) { c.budget = nil }
 }
 
 // WithRetryNonIdempotent allows retrying POST, PATCH and other

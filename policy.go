@@ -20,7 +20,6 @@ type verdict struct {
 	replay     bool          // the retry is the token replay: not one of the caller's retries
 	freshToken bool          // the retry must carry a newly fetched token
 	wait       time.Duration // the wait before the retry (with ErrRetryAfterTooLong: the wait refused)
-	grant      int64         // the budget tokens the retry holds
 	why        error         // why the call stops before its retries run out; nil when the answer is final
 }
 
@@ -32,8 +31,7 @@ func stop(why error) verdict { return verdict{why: why} }
 
 // decide is the retry policy: every rule in order, the first that applies
 // deciding. It reads the call's history and the attempt, and changes
-// nothing but the retry budget: a success gives back what its retry took,
-// and a retry takes its cost, as the last rule.
+// nothing but the retry budget, which a retry draws on, as the last rule.
 func decide(c *call, a *attempt) verdict {
 	lim := &c.limits
 
@@ -42,9 +40,8 @@ func decide(c *call, a *attempt) verdict {
 		return stop(err)
 	}
 
-	// A success, which gives back what the retry that got it took.
+	// A success.
 	if a.err == nil && a.status < 400 {
-		c.e.budget.refund(c.held)
 		return final
 	}
 
@@ -98,19 +95,19 @@ func decide(c *call, a *attempt) verdict {
 		return stop(fmt.Errorf("not retried: the wait of %v would outlast the request's deadline: %w", wait, context.DeadlineExceeded))
 	}
 
-	// The retry budget is spent: recent calls failed too often.
-	cost := int64(RetryCost)
+	// The retry budget is spent: recent calls failed too often. A retry
+	// after a timeout counts twice.
+	cost := int64(1)
 	if isTimeout(a.err) {
-		cost = RetryTimeoutCost
+		cost = 2
 	}
-	grant, ok := c.e.budget.take(cost)
-	if !ok {
+	if !c.e.budget.take(cost) {
 		return stop(ErrRetryBudgetExhausted)
 	}
 
 	// Retry. A failure that may be the credentials' fault (a T IoT 500)
 	// gets a fresh token for its retry.
-	return verdict{retry: true, wait: wait, grant: grant,
+	return verdict{retry: true, wait: wait,
 		freshToken: a.failure != nil && a.failure.Fault == FaultEither && c.canRefresh()}
 }
 

@@ -36,7 +36,6 @@ func TestDecide(t *testing.T) {
 		capped     map[int]int
 		streak     int
 		wait       time.Duration
-		held       int64
 		token      string
 		refreshed  bool
 		unreplayed bool // the body cannot be sent again
@@ -50,109 +49,101 @@ func TestDecide(t *testing.T) {
 		status   int // 0: err is the answer
 		failure  APIError
 		err      error
-		tokens   int64 // in the budget before (capacity 100)
+		budget   *RetryBudget // DefaultRetryBudget if nil
 		want     verdict
 		wantWhy  error // matched with errors.Is
-		tokensTo int64 // in the budget after
+		spent    int64 // retries the budget counts after
 	}{
 		// The context ended.
-		{name: "context ended", vendor: dtVendor, status: 503, ctx: cancelled,
-			tokens: 100, wantWhy: context.Canceled, tokensTo: 100},
+		{name: "context ended", vendor: dtVendor, status: 503, ctx: cancelled, wantWhy: context.Canceled},
 
-		// Success gives back what the retry held, or earns one token.
-		{name: "success after a retry", vendor: dtVendor, status: 200, call: history{held: 5},
-			tokens: 90, want: final, tokensTo: 95},
-		{name: "success at once", vendor: dtVendor, status: 200, tokens: 90, want: final, tokensTo: 91},
-		{name: "a 304 is a success", vendor: dtVendor, status: 304, tokens: 90, want: final, tokensTo: 91},
+		// A success.
+		{name: "success", vendor: dtVendor, status: 200, want: final},
+		{name: "a 304 is a success", vendor: dtVendor, status: 304, want: final},
 
 		// A rejected token is replayed once, whatever the method, budget untouched.
 		{name: "token rejected", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated},
-			call: history{method: "POST", token: "t1", retries: 3}, tokens: 100,
-			want: verdict{retry: true, replay: true, freshToken: true}, tokensTo: 100},
+			call: history{method: "POST", token: "t1", retries: 3},
+			want: verdict{retry: true, replay: true, freshToken: true}},
 		{name: "token expired", vendor: dtVendor, status: 401, failure: APIError{Kind: TokenExpired},
-			call: history{token: "t1"}, tokens: 100, want: verdict{retry: true, replay: true, freshToken: true}, tokensTo: 100},
+			call: history{token: "t1"}, want: verdict{retry: true, replay: true, freshToken: true}},
 		{name: "token rejected again", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated},
-			call: history{token: "t2", refreshed: true}, tokens: 100, want: final, tokensTo: 100},
-		{name: "401 without a token", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated},
-			tokens: 100, want: final, tokensTo: 100},
+			call: history{token: "t2", refreshed: true}, want: final},
+		{name: "401 without a token", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated}, want: final},
 
 		// Not retryable.
-		{name: "404", vendor: dtVendor, status: 404, failure: APIError{Kind: NotFound}, tokens: 100, want: final, tokensTo: 100},
-		{name: "certificate error", vendor: dtVendor, err: x509.UnknownAuthorityError{}, tokens: 100, want: final, tokensTo: 100},
+		{name: "404", vendor: dtVendor, status: 404, failure: APIError{Kind: NotFound}, want: final},
+		{name: "certificate error", vendor: dtVendor, err: x509.UnknownAuthorityError{}, want: final},
 
 		// No retries left.
 		{name: "retries used up", vendor: dtVendor, status: 503, failure: APIError{Retryable: true},
-			call: history{retries: 3}, tokens: 100, want: final, tokensTo: 100},
+			call: history{retries: 3}, want: final},
 		{name: "retries off", vendor: dtVendor, opts: []Option{WithMaxRetries(0)}, status: 503,
-			failure: APIError{Retryable: true}, tokens: 100, want: final, tokensTo: 100},
+			failure: APIError{Retryable: true}, want: final},
 
 		// Maybe processed, not idempotent.
 		{name: "POST after 500", vendor: plain, status: 500, failure: APIError{Retryable: true},
-			call: history{method: "POST"}, tokens: 100, wantWhy: ErrNotReplayable, tokensTo: 100},
-		{name: "POST after a reset", vendor: plain, err: reset, call: history{method: "POST"},
-			tokens: 100, wantWhy: ErrNotReplayable, tokensTo: 100},
+			call: history{method: "POST"}, wantWhy: ErrNotReplayable},
+		{name: "POST after a reset", vendor: plain, err: reset, call: history{method: "POST"}, wantWhy: ErrNotReplayable},
 		{name: "POST after 503: not processed", vendor: plain, status: 503, failure: APIError{Retryable: true},
-			call: history{method: "POST"}, tokens: 100, want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 5}, tokensTo: 95},
-		{name: "POST after a refused dial: not sent", vendor: plain, err: refused, call: history{method: "POST"},
-			tokens: 100, want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 5}, tokensTo: 95},
+			call: history{method: "POST"}, want: verdict{retry: true, wait: 1500 * time.Millisecond}, spent: 1},
+		{name: "POST after a refused dial: not sent", vendor: plain, err: refused, call: history{method: "POST"}, want: verdict{retry: true, wait: 1500 * time.Millisecond}, spent: 1},
 		{name: "POST with an Idempotency-Key", vendor: plain, status: 500, failure: APIError{Retryable: true},
-			call: history{method: "POST", header: http.Header{"Idempotency-Key": {"k"}}}, tokens: 100,
-			want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 5}, tokensTo: 95},
+			call: history{method: "POST", header: http.Header{"Idempotency-Key": {"k"}}},
+			want: verdict{retry: true, wait: 1500 * time.Millisecond}, spent: 1},
 		{name: "POST, caller opted in", vendor: plain, opts: []Option{WithRetryNonIdempotent()}, status: 500,
-			failure: APIError{Retryable: true}, call: history{method: "PATCH"}, tokens: 100,
-			want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 5}, tokensTo: 95},
+			failure: APIError{Retryable: true}, call: history{method: "PATCH"},
+			want: verdict{retry: true, wait: 1500 * time.Millisecond}, spent: 1},
 
 		// The vendor's per-status cap.
 		{name: "T IoT 500, second time", vendor: tiot, status: 500, failure: APIError{Retryable: true, Fault: FaultEither},
-			call: history{retries: 1, capped: map[int]int{500: 1}}, tokens: 100, want: final, tokensTo: 100},
+			call: history{retries: 1, capped: map[int]int{500: 1}}, want: final},
 
 		// Retry-After above the caller's cap.
-		{name: "Retry-After 2 min", vendor: dtVendor, status: 429, failure: APIError{Retryable: true, RetryAfter: 2 * time.Minute},
-			tokens: 100, wantWhy: ErrRetryAfterTooLong, tokensTo: 100},
+		{name: "Retry-After 2 min", vendor: dtVendor, status: 429, failure: APIError{Retryable: true, RetryAfter: 2 * time.Minute}, wantWhy: ErrRetryAfterTooLong},
 
 		// The wait.
-		{name: "backoff", vendor: plain, status: 502, failure: APIError{Retryable: true}, call: history{retries: 2},
-			tokens: 100, want: verdict{retry: true, wait: 6 * time.Second, grant: 5}, tokensTo: 95},
-		{name: "Retry-After", vendor: dtVendor, status: 429, failure: APIError{Retryable: true, RetryAfter: 9 * time.Second},
-			tokens: 100, want: verdict{retry: true, wait: 9 * time.Second, grant: 5}, tokensTo: 95},
+		{name: "backoff", vendor: plain, status: 502, failure: APIError{Retryable: true}, call: history{retries: 2}, want: verdict{retry: true, wait: 6 * time.Second}, spent: 1},
+		{name: "Retry-After", vendor: dtVendor, status: 429, failure: APIError{Retryable: true, RetryAfter: 9 * time.Second}, want: verdict{retry: true, wait: 9 * time.Second}, spent: 1},
 		{name: "Telemax doubles on a further 429", vendor: telemax, status: 429, failure: APIError{Retryable: true, RetryAfter: 5 * time.Second},
-			call: history{retries: 1, streak: 2, wait: 20 * time.Second}, tokens: 100,
-			want: verdict{retry: true, wait: 40 * time.Second, grant: 5}, tokensTo: 95},
+			call: history{retries: 1, streak: 2, wait: 20 * time.Second},
+			want: verdict{retry: true, wait: 40 * time.Second}, spent: 1},
 		{name: "Telemax doubling is capped", vendor: telemax, status: 429, failure: APIError{Retryable: true},
-			call: history{retries: 2, streak: 3, wait: 40 * time.Second}, tokens: 100,
-			want: verdict{retry: true, wait: time.Minute, grant: 5}, tokensTo: 95},
+			call: history{retries: 2, streak: 3, wait: 40 * time.Second},
+			want: verdict{retry: true, wait: time.Minute}, spent: 1},
 		{name: "DT 504 floor over the backoff", vendor: dtVendor, opts: []Option{WithBackoff(time.Millisecond, time.Second)},
-			status: 504, failure: APIError{Retryable: true}, tokens: 100,
-			want: verdict{retry: true, wait: 10 * time.Second, grant: 5}, tokensTo: 95},
+			status: 504, failure: APIError{Retryable: true},
+			want: verdict{retry: true, wait: 10 * time.Second}, spent: 1},
 		{name: "DT 504 floor over the caller's cap", vendor: dtVendor, opts: []Option{WithMaxRetryAfter(time.Second)},
-			status: 504, failure: APIError{Retryable: true}, tokens: 100,
-			want: verdict{wait: 10 * time.Second, why: ErrRetryAfterTooLong}, tokensTo: 100},
+			status: 504, failure: APIError{Retryable: true},
+			want: verdict{wait: 10 * time.Second, why: ErrRetryAfterTooLong}},
 
 		// A body that cannot be sent again.
 		{name: "unreplayable body", vendor: dtVendor, status: 503, failure: APIError{Retryable: true},
-			call: history{unreplayed: true}, tokens: 100, wantWhy: ErrNotReplayable, tokensTo: 100},
+			call: history{unreplayed: true}, wantWhy: ErrNotReplayable},
 
 		// A wait past the deadline.
 		{name: "wait past the deadline", vendor: dtVendor, status: 503, failure: APIError{Retryable: true},
-			ctx: deadlineIn(time.Second), tokens: 100, wantWhy: context.DeadlineExceeded, tokensTo: 100},
+			ctx: deadlineIn(time.Second), wantWhy: context.DeadlineExceeded},
 
 		// The budget.
 		{name: "budget spent", vendor: dtVendor, status: 503, failure: APIError{Retryable: true},
-			tokens: 4, wantWhy: ErrRetryBudgetExhausted, tokensTo: 4},
-		{name: "a timeout costs more", vendor: dtVendor, err: timeout,
-			tokens: 9, wantWhy: ErrRetryBudgetExhausted, tokensTo: 9},
-		{name: "a timeout retried", vendor: dtVendor, err: timeout,
-			tokens: 100, want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 10}, tokensTo: 90},
+			budget: &RetryBudget{Floor: 0, Ratio: 0.5, Window: time.Second}, wantWhy: ErrRetryBudgetExhausted},
+		{name: "a timeout costs two", vendor: dtVendor, err: timeout,
+			budget: &RetryBudget{Floor: 1, Ratio: 0.5, Window: time.Second}, wantWhy: ErrRetryBudgetExhausted},
+		{name: "a timeout retried", vendor: dtVendor, err: timeout, want: verdict{retry: true, wait: 1500 * time.Millisecond}, spent: 2},
 
 		// Retry; a failure that may be the credentials' gets a new token.
 		{name: "T IoT 500, first time", vendor: tiot, status: 500, failure: APIError{Retryable: true, Fault: FaultEither},
-			call: history{token: "t1"}, tokens: 100,
-			want: verdict{retry: true, wait: 1500 * time.Millisecond, grant: 5, freshToken: true}, tokensTo: 95},
+			call: history{token: "t1"},
+			want: verdict{retry: true, wait: 1500 * time.Millisecond, freshToken: true}, spent: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := append([]Option{WithRand(func() float64 { return 0.5 })}, tc.opts...)
 			e := newEngine(&http.Client{}, nil, tc.vendor, opts)
-			e.budget.tokens.Store(tc.tokens)
+			if tc.budget != nil {
+				e.budget = newBudget(*tc.budget, time.Now)
+			}
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
 			if tc.ctx != nil {
 				ctx, cancel = tc.ctx()
@@ -164,7 +155,7 @@ func TestDecide(t *testing.T) {
 			}
 			c := e.newCall(ctx, req)
 			c.body.replayable = !tc.call.unreplayed
-			c.retries, c.capped, c.streak, c.wait, c.held = tc.call.retries, tc.call.capped, tc.call.streak, tc.call.wait, tc.call.held
+			c.retries, c.capped, c.streak, c.wait = tc.call.retries, tc.call.capped, tc.call.streak, tc.call.wait
 			c.token, c.refreshed = tc.call.token, tc.call.refreshed
 
 			a := attempt{status: tc.status, err: tc.err}
@@ -181,7 +172,7 @@ func TestDecide(t *testing.T) {
 			} else {
 				assert.Equal(t, tc.want, got)
 			}
-			assert.Equal(t, tc.tokensTo, e.budget.tokens.Load(), "budget after")
+			assert.Equal(t, tc.spent, e.budget.spent(), "retries the budget counts")
 		})
 	}
 }
