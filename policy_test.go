@@ -41,18 +41,18 @@ func TestDecide(t *testing.T) {
 		unreplayed bool // the body cannot be sent again
 	}
 	for _, tc := range []struct {
-		name     string
-		vendor   Vendor
-		opts     []Option
-		ctx      func() (context.Context, context.CancelFunc)
-		call     history
-		status   int // 0: err is the answer
-		failure  APIError
-		err      error
-		budget   *RetryBudget // DefaultRetryBudget if nil
-		want     verdict
-		wantWhy  error // matched with errors.Is
-		spent    int64 // retries the budget counts after
+		name    string
+		vendor  Vendor
+		opts    []Option
+		ctx     func() (context.Context, context.CancelFunc)
+		call    history
+		status  int // 0: err is the answer
+		failure APIError
+		err     error
+		budget  *RetryBudget // DefaultRetryBudget if nil
+		want    verdict
+		wantWhy error // matched with errors.Is
+		spent   int64 // retries the budget counts after
 	}{
 		// The context ended.
 		{name: "context ended", vendor: dtVendor, status: 503, ctx: cancelled, wantWhy: context.Canceled},
