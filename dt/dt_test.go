@@ -39,6 +39,7 @@ var cases = map[string]fixture.Want{
 	"503":                   documented(503, iotapi.Unavailable, "service unavailable"),
 	"504":                   documented(504, iotapi.Unavailable, "gateway timeout"),
 	"409_code_as_string":    documented(409, iotapi.Conflict, "already exists"),
+	"409_byte_order_mark":   documented(409, iotapi.Conflict, "already exists"),
 	"501_empty_body":        {Status: 501, Kind: iotapi.MethodNotAllowed, Fault: iotapi.FaultClient},
 	"missing_fields":        {Status: 500, Kind: iotapi.ServerError, Message: "internal error", Retryable: true},
 	"retry_after_http_date": {Status: 503, Kind: iotapi.Unavailable, Code: "503", Message: "service unavailable", Retryable: true, RetryAfterMin: 24 * time.Hour},

@@ -73,9 +73,15 @@ func Number(b []byte) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// Unmarshal is json.Unmarshal, retried once with trailing commas removed
-// when the first attempt finds a syntax error.
+// bom is the UTF-8 byte order mark, which some servers put before a JSON
+// body although RFC 8259 forbids it.
+const bom = "\ufeff"
+
+// Unmarshal is json.Unmarshal with a leading UTF-8 byte order mark
+// skipped, retried once with trailing commas removed when the first
+// attempt finds a syntax error.
 func Unmarshal(data []byte, v any) error {
+	data = bytes.TrimPrefix(data, []byte(bom))
 	err := json.Unmarshal(data, v)
 	var syn *json.SyntaxError
 	if err == nil || !errors.As(err, &syn) || !LooksLikeJSON(data) {
