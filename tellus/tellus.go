@@ -3,9 +3,9 @@ package tellus
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/internal/clock"
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/jsonx"
 	"github.com/iotapi/iotapi/internal/retryafter"
@@ -104,7 +104,7 @@ func apply(e *iotapi.APIError, env *errorEnvelope) {
 		}
 	}
 	e.Details = env.Details.list
-	if d, ok := retryafter.Parse(string(env.Details.retryAfter), time.Now()); ok && d > e.RetryAfter {
+	if d, ok := retryafter.Parse(string(env.Details.retryAfter), clock.Now()); ok && d > e.RetryAfter {
 		e.RetryAfter = d
 	}
 }
