@@ -9,7 +9,6 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Text is a JSON value read as text, whatever its JSON type: a string as
@@ -20,31 +19,7 @@ type Text string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Text) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
-	switch c := b[0]; {
-	case c == '"':
-		if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
-			*t = Text(b[1 : len(b)-1])
-			return nil
-		}
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			*t = Text(s)
-		}
-	case c == 'n':
-		*t = ""
-	case c == '-' || (c >= '0' && c <= '9'):
-		*t = Text(Number(b))
-	case c == '{' || c == '[':
-		var buf bytes.Buffer
-		if json.Compact(&buf, b) == nil {
-			*t = Text(buf.String())
-		}
-	default:
-		*t = Text(b)
-	}
+	*t = Text(text(b))
 	return nil
 }
 
