@@ -38,22 +38,28 @@ var Vendor = iotapi.NewVendor(Name, decode, iotapi.WithRetryRules(
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	Error   jsonx.Text `json:"error"`
-	Message jsonx.Text `json:"message"`
-	Code    jsonx.Text `json:"code"`
-	Help    jsonx.Text `json:"help"`
-}
-
 func decode(e *iotapi.APIError) {
 	if e.StatusCode == http.StatusNotImplemented {
 		e.Kind, e.Retryable, e.Fault = iotapi.MethodNotAllowed, false, iotapi.FaultClient
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	e.Message = envelope.First(env.Error, env.Message)
-	envelope.Set(&e.Code, env.Code)
-	envelope.Set(&e.DocURL, env.Help)
+	var errText, message, code, help jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("error"):
+			errText = v
+		case k.Is("message"):
+			message = v
+		case k.Is("code"):
+			code = v
+		case k.Is("help"):
+			help = v
+		}
+	}
+	e.Message = envelope.First(errText, message)
+	envelope.Set(&e.Code, code)
+	envelope.Set(&e.DocURL, help)
 }

@@ -92,35 +92,42 @@ var Vendor = iotapi.NewVendor(Name, decode)
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	ErrorCode   jsonx.Text       `json:"error_code"`
-	ErrorToken  jsonx.Text       `json:"error_token"`
-	Message     jsonx.Text       `json:"message"`
-	Description jsonx.Text       `json:"description"`
-	Errors      envelope.Details `json:"errors"`
-}
-
 func decode(e *iotapi.APIError) {
 	// The gateway names its error in a header: "UnauthorizedException" or
 	// "UnauthorizedException:http://…".
 	if t := e.Header.Get("X-Amzn-Errortype"); t != "" {
 		e.Type, _, _ = strings.Cut(t, ":")
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	envelope.Set(&e.Code, env.ErrorCode)
-	envelope.Set(&e.Type, env.ErrorToken)
-	e.Message = string(env.Message)
-	if d := string(env.Description); d != "" && d != e.Message {
+	var code, token, message, description, errs jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("error_code"):
+			code = v
+		case k.Is("error_token"):
+			token = v
+		case k.Is("message"):
+			message = v
+		case k.Is("description"):
+			description = v
+		case k.Is("errors"):
+			errs = v
+		}
+	}
+	envelope.Set(&e.Code, code)
+	envelope.Set(&e.Type, token)
+	e.Message = message.Text()
+	if d := description.Text(); d != "" && d != e.Message {
 		if e.Message == "" {
 			e.Message = d
 		} else {
 			e.Message = strings.TrimRight(e.Message, ". ") + ": " + d
 		}
 	}
-	e.Details = env.Errors
+	e.Details = envelope.Details(errs)
 	if k, ok := codeKinds[e.Code]; ok {
 		e.Kind = k
 		e.Retryable = e.Retryable || k == iotapi.RateLimited

@@ -77,25 +77,33 @@ var Vendor = iotapi.NewVendor(Name, decode, iotapi.WithRetryRules(
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	Type        jsonx.Text `json:"type"`
-	Code        jsonx.Text `json:"code"`
-	Description jsonx.Text `json:"description"`
-	Message     jsonx.Text `json:"message"`
-	RequestID   jsonx.Text `json:"requestId"`
-	DocURL      jsonx.Text `json:"docUrl"`
-}
-
 func decode(e *iotapi.APIError) {
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	envelope.Set(&e.Type, env.Type)
-	envelope.Set(&e.Code, env.Code)
-	e.Message = envelope.First(env.Description, env.Message)
-	envelope.Set(&e.RequestID, env.RequestID)
-	envelope.Set(&e.DocURL, env.DocURL)
+	var typ, code, description, message, requestID, docURL jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("type"):
+			typ = v
+		case k.Is("code"):
+			code = v
+		case k.Is("description"):
+			description = v
+		case k.Is("message"):
+			message = v
+		case k.Is("requestId"):
+			requestID = v
+		case k.Is("docUrl"):
+			docURL = v
+		}
+	}
+	envelope.Set(&e.Type, typ)
+	envelope.Set(&e.Code, code)
+	e.Message = envelope.First(description, message)
+	envelope.Set(&e.RequestID, requestID)
+	envelope.Set(&e.DocURL, docURL)
 	if k, ok := codeKinds[e.Code]; ok {
 		e.Kind = k
 	} else if k, ok := typeKinds[e.Type]; ok && e.Kind == iotapi.Unknown {

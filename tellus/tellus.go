@@ -1,7 +1,6 @@
 package tellus
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/iotapi/iotapi"
@@ -57,45 +56,38 @@ func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp
 
 // errorEnvelope is the error part of the Tellus envelope.
 type errorEnvelope struct {
-	Code      jsonx.Text `json:"code"`
-	Message   jsonx.Text `json:"message"`
-	Details   details    `json:"details"`
-	RequestID jsonx.Text `json:"request_id"`
+	code, message, details, requestID jsonx.Value
 }
 
-// details is Tellus's details block: field errors, and on a 429 the wait
-// as retry_after_seconds.
-type details struct {
-	list       envelope.Details
-	retryAfter jsonx.Text
-}
-
-// UnmarshalJSON implements json.Unmarshaler; it never fails.
-func (d *details) UnmarshalJSON(b []byte) error {
-	_ = d.list.UnmarshalJSON(b)
-	if b[0] == '{' {
-		var hint struct {
-			RetryAfterSeconds jsonx.Text `json:"retry_after_seconds"`
-		}
-		if json.Unmarshal(b, &hint) == nil {
-			d.retryAfter = hint.RetryAfterSeconds
+// readEnvelope picks the error part out of a Tellus envelope.
+func readEnvelope(body jsonx.Value) (env errorEnvelope) {
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("code"):
+			env.code = v
+		case k.Is("message"):
+			env.message = v
+		case k.Is("details"):
+			env.details = v
+		case k.Is("request_id"):
+			env.requestID = v
 		}
 	}
-	return nil
+	return env
 }
 
 func decode(e *iotapi.APIError) {
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	apply(e, &env)
+	apply(e, readEnvelope(body))
 }
 
-func apply(e *iotapi.APIError, env *errorEnvelope) {
-	envelope.Set(&e.Code, env.Code)
-	envelope.Set(&e.Message, env.Message)
-	envelope.Set(&e.RequestID, env.RequestID)
+func apply(e *iotapi.APIError, env errorEnvelope) {
+	envelope.Set(&e.Code, env.code)
+	envelope.Set(&e.Message, env.message)
+	envelope.Set(&e.RequestID, env.requestID)
 	if info, ok := codes[e.Code]; ok {
 		e.Kind = info.kind
 		e.Retryable = info.retryable
@@ -103,8 +95,10 @@ func apply(e *iotapi.APIError, env *errorEnvelope) {
 			e.Fault = iotapi.FaultForStatus(info.status)
 		}
 	}
-	e.Details = env.Details.list
-	if d, ok := retryafter.Parse(string(env.Details.retryAfter), clock.Now()); ok && d > e.RetryAfter {
+	// details is field errors, or on a 429 the wait as retry_after_seconds.
+	e.Details = envelope.Details(env.details)
+	hint := env.details.Get("retry_after_seconds").Text()
+	if d, ok := retryafter.Parse(hint, clock.Now()); ok && d > e.RetryAfter {
 		e.RetryAfter = d
 	}
 }

@@ -73,20 +73,6 @@ func MaybeClientError(err error) bool {
 	return errors.As(err, &e) && e.Vendor == Name && e.Fault == iotapi.FaultEither
 }
 
-type errorEnvelope struct {
-	Type             jsonx.Text       `json:"type"`
-	Title            jsonx.Text       `json:"title"`
-	Detail           jsonx.Text       `json:"detail"`
-	Message          jsonx.Text       `json:"message"`
-	Error            jsonx.Text       `json:"error"`
-	ErrorDescription jsonx.Text       `json:"error_description"`
-	Code             jsonx.Text       `json:"code"`
-	Errors           envelope.Details `json:"errors"`
-	RequestID        jsonx.Text       `json:"requestId"`
-	TraceID          jsonx.Text       `json:"traceId"`
-	CorrelationID    jsonx.Text       `json:"correlationId"`
-}
-
 func decode(e *iotapi.APIError) {
 	switch e.StatusCode {
 	case http.StatusInternalServerError:
@@ -96,23 +82,50 @@ func decode(e *iotapi.APIError) {
 			e.RetryAfter = RateLimitWait
 		}
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	e.Type = envelope.First(env.Title, env.Error)
-	e.Message = envelope.First(env.Detail, env.Message, env.ErrorDescription)
-	if e.Message == "" && env.Title != "" {
-		e.Message = string(env.Error)
+	var typ, title, detail, message, errText, errDesc, code, errs, requestID, traceID, correlationID jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("type"):
+			typ = v
+		case k.Is("title"):
+			title = v
+		case k.Is("detail"):
+			detail = v
+		case k.Is("message"):
+			message = v
+		case k.Is("error"):
+			errText = v
+		case k.Is("error_description"):
+			errDesc = v
+		case k.Is("code"):
+			code = v
+		case k.Is("errors"):
+			errs = v
+		case k.Is("requestId"):
+			requestID = v
+		case k.Is("traceId"):
+			traceID = v
+		case k.Is("correlationId"):
+			correlationID = v
+		}
 	}
-	envelope.Set(&e.Code, env.Code)
-	if t := string(env.Type); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
+	e.Type = envelope.First(title, errText)
+	e.Message = envelope.First(detail, message, errDesc)
+	if e.Message == "" && title.Text() != "" {
+		e.Message = errText.Text()
+	}
+	envelope.Set(&e.Code, code)
+	if t := typ.Text(); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
 		e.DocURL = t
 	}
-	if id := envelope.First(env.RequestID, env.TraceID, env.CorrelationID); id != "" {
+	if id := envelope.First(requestID, traceID, correlationID); id != "" {
 		e.RequestID = id
 	}
-	e.Details = env.Errors
+	e.Details = envelope.Details(errs)
 }
 
 // checkEmptyOK turns a 200 with an empty body into an *iotapi.APIError.
