@@ -42,30 +42,33 @@ const (
 	CodeUnableToActivate      = "2101" // UnableToActivate (409): e.g. an endpoint with no SIM card
 )
 
-var codeKinds = map[string]iotapi.Kind{
-	CodeBadRequest:            iotapi.InvalidRequest,
-	CodeInvalidCredentials:    iotapi.Unauthenticated,
-	CodeInvalidToken:          iotapi.Unauthenticated,
-	CodeTokenExpired:          iotapi.TokenExpired,
-	CodeForbidden:             iotapi.PermissionDenied,
-	CodeAuthTooManyRequests:   iotapi.RateLimited,
-	CodeNotFound:              iotapi.NotFound,
-	CodeInvalidQueryCriteria:  iotapi.InvalidRequest,
-	CodeInvalidSortCriteria:   iotapi.InvalidRequest,
-	CodeInputValidationFailed: iotapi.InvalidRequest,
-	CodeInvalidReference:      iotapi.InvalidRequest,
-	CodeRequired:              iotapi.InvalidRequest,
-	CodeInvalidFormat:         iotapi.InvalidRequest,
-	CodeOutOfRange:            iotapi.InvalidRequest,
-	CodeDuplicated:            iotapi.Conflict,
-	CodeNotAllowed:            iotapi.InvalidRequest,
-	CodeCannotBeDeleted:       iotapi.Conflict,
-	CodeInvalidValue:          iotapi.InvalidRequest,
-	CodeUnknownProperty:       iotapi.InvalidRequest,
-	CodeTooManyRequests:       iotapi.RateLimited,
-	CodeUnavailable:           iotapi.NotFound,
-	CodeUnknownSubscriber:     iotapi.NotFound,
-	CodeUnknownLocation:       iotapi.NotFound,
+// codes is the document's table of generic codes, with the status each is
+// listed under, and the two codes seen outside it that say which. A code
+// refines its status (envelope.StatusFirst).
+var codes = map[string]envelope.Code{
+	CodeBadRequest:            {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeInvalidCredentials:    {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeInvalidToken:          {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeTokenExpired:          {Status: 401, Kind: iotapi.TokenExpired},
+	CodeForbidden:             {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeAuthTooManyRequests:   {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeNotFound:              {Status: 404, Kind: iotapi.NotFound},
+	CodeInvalidQueryCriteria:  {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidSortCriteria:   {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInputValidationFailed: {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidReference:      {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeRequired:              {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidFormat:         {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeOutOfRange:            {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeDuplicated:            {Status: 409, Kind: iotapi.Conflict},
+	CodeNotAllowed:            {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeCannotBeDeleted:       {Status: 409, Kind: iotapi.Conflict},
+	CodeInvalidValue:          {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeUnknownProperty:       {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeTooManyRequests:       {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeUnavailable:           {Status: 404, Kind: iotapi.NotFound},
+	CodeUnknownSubscriber:     {Status: 404, Kind: iotapi.NotFound},
+	CodeUnknownLocation:       {Status: 404, Kind: iotapi.NotFound},
 }
 
 // resources names the resource of each resource-specific code range.
@@ -128,8 +131,7 @@ func decode(e *iotapi.APIError) {
 		}
 	}
 	e.Details = envelope.Details(errs)
-	if k, ok := codeKinds[e.Code]; ok {
-		e.Kind = k
-		e.Retryable = e.Retryable || k == iotapi.RateLimited
+	if c, ok := codes[e.Code]; ok {
+		envelope.StatusFirst.Apply(e, c)
 	}
 }

@@ -9,8 +9,12 @@
 //
 // # Mapping
 //
-// The code decides Kind and Retryable; a code the table does not list falls
-// back to the HTTP status.
+// Precedence: the code decides. Tellus's document calls code "the canonical
+// machine-readable identifier. Use it for branching logic", so a code in
+// the table sets Kind and Retryable (and Fault, from the code's documented
+// status) whatever HTTP status carried it: 3001 on a 500 is NotFound and
+// not retryable. A code the table does not list, and a body without one,
+// leave the status's Kind. Code keeps the vendor's value either way.
 //
 //	code  HTTP  Kind              Retryable  constant
 //	1001  400   InvalidRequest    no         CodeInvalidParameter

@@ -27,22 +27,19 @@ const (
 	CodeInternalError    = "9001" // internal server error: retry with backoff; if persistent, contact support
 )
 
-type codeInfo struct {
-	status    int
-	kind      iotapi.Kind
-	retryable bool
-}
-
-var codes = map[string]codeInfo{
-	CodeInvalidParameter: {400, iotapi.InvalidRequest, false},
-	CodeMissingParameter: {400, iotapi.InvalidRequest, false},
-	CodeUnauthenticated:  {401, iotapi.Unauthenticated, false},
-	CodeTokenExpired:     {401, iotapi.TokenExpired, false},
-	CodePermissionDenied: {403, iotapi.PermissionDenied, false},
-	CodeNotFound:         {404, iotapi.NotFound, false},
-	CodeConflict:         {409, iotapi.Conflict, false},
-	CodeTooManyRequests:  {429, iotapi.RateLimited, true},
-	CodeInternalError:    {500, iotapi.ServerError, true},
+// codes is the document's code reference. Its code is "the canonical
+// machine-readable identifier" to branch on, so a code here decides the
+// Kind whatever the status (envelope.CodeFirst).
+var codes = map[string]envelope.Code{
+	CodeInvalidParameter: {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeMissingParameter: {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeUnauthenticated:  {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeTokenExpired:     {Status: 401, Kind: iotapi.TokenExpired},
+	CodePermissionDenied: {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeNotFound:         {Status: 404, Kind: iotapi.NotFound},
+	CodeConflict:         {Status: 409, Kind: iotapi.Conflict},
+	CodeTooManyRequests:  {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeInternalError:    {Status: 500, Kind: iotapi.ServerError, Retryable: true},
 }
 
 // Vendor plugs Tellus into [iotapi.NewClient] and [iotapi.NewTransport].
@@ -88,12 +85,8 @@ func apply(e *iotapi.APIError, env errorEnvelope) {
 	envelope.Set(&e.Code, env.code)
 	envelope.Set(&e.Message, env.message)
 	envelope.Set(&e.RequestID, env.requestID)
-	if info, ok := codes[e.Code]; ok {
-		e.Kind = info.kind
-		e.Retryable = info.retryable
-		if e.StatusCode < 400 {
-			e.Fault = iotapi.FaultForStatus(info.status)
-		}
+	if c, ok := codes[e.Code]; ok {
+		envelope.CodeFirst.Apply(e, c)
 	}
 	// details is field errors, or on a 429 the wait as retry_after_seconds.
 	e.Details = envelope.Details(env.details)
