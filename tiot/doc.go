@@ -9,7 +9,11 @@
 //
 // # Mapping
 //
-// The HTTP status decides Kind:
+// Precedence: the status decides, always. T IoT documents no code
+// vocabulary of its own ("every error has an HTTP status code and,
+// depending on the supported backend, will return an error type and brief
+// explanation"); a code a backend puts in the body is kept in Code, and a
+// title in Type, whatever status carried them.
 //
 //	status  Kind              Retryable  notes
 //	400     InvalidRequest    no         title says which: "Bad Request", "Missing or malformed parameter", "Invalid Action"
