@@ -45,6 +45,11 @@
 // and QuotaFailure violations, ErrorInfo's reason, ResourceInfo and
 // LocalizedMessage → Details. DebugInfo is not copied out of the body.
 //
+// RequestID: a google.rpc.RequestInfo's requestId when the body has one,
+// else the first of the response headers X-Request-Id, Request-Id, …
+// X-Correlation-Id, then a W3C traceparent's trace id. DT's document and
+// its official client name no request-id header.
+//
 // The waits are floors: no WithBackoff setting of the retry client goes
 // below them.
 package dt

@@ -7,8 +7,10 @@
 // description (resource-specific errors carry one, "No SIM.") is appended to
 // Message, where a user reads it. The API gateway in front answers 401s
 // itself with {"message": "..."}, an x-amzn-ErrorType header (its name part
-// becomes Type) and x-amzn-RequestId (RequestID). The document's own
-// example has a trailing comma; it decodes.
+// becomes Type) and x-amzn-RequestId. RequestID is the API Gateway's
+// x-amzn-RequestId, else its x-amz-apigw-id, else X-Request-Id and the other
+// usual headers, then the Root of X-Amzn-Trace-Id; the body carries no id.
+// The document's own example has a trailing comma; it decodes.
 //
 // # Mapping
 //

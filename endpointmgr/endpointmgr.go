@@ -8,6 +8,7 @@ import (
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/jsonx"
+	"github.com/iotapi/iotapi/internal/reqid"
 )
 
 // Name is the vendor's name in APIError.Vendor.
@@ -95,7 +96,14 @@ var Vendor = iotapi.NewVendor(Name, decode)
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
+// requestIDHeaders are where Endpoint Manager's AWS API Gateway puts its
+// request id, then the usual headers.
+var requestIDHeaders = reqid.NewList("X-Amzn-Requestid", "X-Amz-Apigw-Id").Then(reqid.Default)
+
 func decode(e *iotapi.APIError) {
+	if id := requestIDHeaders.Find(e.Header); id != "" {
+		e.RequestID = id
+	}
 	// The gateway names its error in a header: "UnauthorizedException" or
 	// "UnauthorizedException:http://…".
 	if t := e.Header.Get("X-Amzn-Errortype"); t != "" {

@@ -55,6 +55,11 @@ var cases = map[string]fixture.Want{
 	"code_as_float":                      table(401, iotapi.TokenExpired, "1103", "TokenExpired", "Token expired"),
 	"unknown_resource_code":              table(409, iotapi.Conflict, "2205", "SimAlreadyAssigned", "SIM already assigned"),
 	"rate_limited_no_retry_after":        table(429, iotapi.RateLimited, "1501", "TooManyRequests", "Too many requests"),
+	"1201_api_gateway_request_ids": func() fixture.Want {
+		w := table(404, iotapi.NotFound, "1201", "NotFound", "Endpoint with id 7 not found")
+		w.RequestID = "9b2f6c1e-4d3a-4f5b-8e7c-6a5b4c3d2e1f"
+		return w
+	}(),
 	"errors_wrong_types": func() fixture.Want {
 		w := table(422, iotapi.InvalidRequest, "1400", "InputValidationFailed", "Input validation failed")
 		w.Details = []iotapi.Detail{{Message: "plain string"}, {Code: "1402", Field: "name", Message: "name is required"}}

@@ -43,7 +43,10 @@
 //
 // Retryable statuses, as the document lists them: 429, 500 and 503 (plus
 // 502 and 504, which gateways send). Fields: type → Type, code → Code,
-// description → Message, requestId → RequestID, docUrl → DocURL.
+// description → Message, requestId → RequestID, docUrl → DocURL. Without
+// a requestId (V1), RequestID comes from the first of the response headers
+// X-Request-Id, Request-Id, … X-Correlation-Id, then a W3C traceparent's
+// trace id.
 //
 // The retry layer honors the document's 429 rule: after the first 429 wait
 // Retry-After seconds, then double the wait on each further 429 in a row, up

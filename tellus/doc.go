@@ -29,8 +29,10 @@
 //
 // Fields: code → Code, message → Message, details.field → a [iotapi.Detail]
 // with Field set, details.retry_after_seconds → RetryAfter (the larger of it
-// and a Retry-After header). Tellus has no request id in its body; a
-// request-id header fills RequestID.
+// and a Retry-After header). Tellus's document names no request id: a
+// request_id in the body, else the first of the response headers
+// X-Request-Id, Request-Id, X-Amzn-Requestid, … X-Correlation-Id, then a
+// W3C traceparent's trace id, fills RequestID.
 //
 // The retry layer retries 5001 and 9001 with jittered exponential backoff,
 // honoring Retry-After and the body hint. A 2002 is not retried with the same

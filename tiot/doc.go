@@ -26,7 +26,11 @@
 //
 // Fields: title → Type, detail (else message, error_description, error) →
 // Message, errors[] → Details, code → Code, problem type URI → DocURL, and
-// requestId, traceId or correlationId → RequestID.
+// requestId, traceId or correlationId → RequestID. Without one in the body,
+// RequestID comes from the hub's gateway headers, most specific first:
+// x-tardis-traceid (the TARDIS gateway's trace id, which follows the request
+// through every gateway component), x-kong-request-id, then X-Request-Id
+// and the other usual ones, then a W3C traceparent's trace id.
 //
 // # 500s that may be the request's fault
 //

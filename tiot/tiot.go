@@ -10,6 +10,7 @@ import (
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/httpbody"
 	"github.com/iotapi/iotapi/internal/jsonx"
+	"github.com/iotapi/iotapi/internal/reqid"
 )
 
 // Name is the vendor's name in APIError.Vendor.
@@ -73,7 +74,15 @@ func MaybeClientError(err error) bool {
 	return errors.As(err, &e) && e.Vendor == Name && e.Fault == iotapi.FaultEither
 }
 
+// requestIDHeaders are where T IoT's gateways put a request id, most
+// specific first: the TARDIS gateway's trace id, which follows the request
+// through every gateway component; Kong's request id; then the usual ones.
+var requestIDHeaders = reqid.NewList("X-Tardis-Traceid", "X-Kong-Request-Id").Then(reqid.Default)
+
 func decode(e *iotapi.APIError) {
+	if id := requestIDHeaders.Find(e.Header); id != "" {
+		e.RequestID = id
+	}
 	switch e.StatusCode {
 	case http.StatusInternalServerError:
 		e.Fault = iotapi.FaultEither

@@ -29,6 +29,16 @@ var cases = map[string]fixture.Want{
 	"html_500":         {Status: 500, Kind: iotapi.ServerError, Message: "Error 500 – Backend Unavailable", Retryable: true, Fault: iotapi.FaultEither},
 	"plain_text_404":   {Status: 404, Kind: iotapi.NotFound, Message: "Not Found"},
 	"message_only_502": {Status: 502, Kind: iotapi.Unavailable, Message: "Bad gateway", Retryable: true},
+
+	// Request ids: the body's, else the most specific gateway header.
+	"401_gateway_request_ids": {Status: 401, Kind: iotapi.Unauthenticated, Type: "Unauthorized", Message: "The access token expired.",
+		RequestID: "8f2c1e0a9b7d4c3e#1042"},
+	"404_kong_request_id_and_traceparent": {Status: 404, Kind: iotapi.NotFound, Type: "Not Found",
+		Message: "No connectivity product with id JASPER-8997000000000000745.", RequestID: "1c9a6e0b2f4d4e3a8b7c6d5e4f3a2b1c"},
+	"500_traceparent_only": {Status: 500, Kind: iotapi.ServerError, Type: "Internal Server Error", Message: "Backend platform timeout.",
+		RequestID: "0af7651916cd43dd8448eb211c80319c", Retryable: true, Fault: iotapi.FaultEither},
+	"422_body_trace_id_and_headers": {Status: 422, Kind: iotapi.InvalidRequest, Type: "Unprocessable Entity",
+		Message: "status must be one of ACTIVE, SUSPENDED", RequestID: "b7e1c0f2-6d5a-4e3b-9c8d-7f6e5d4c3b2a"},
 }
 
 func TestCheckResponse_Fixtures(t *testing.T) {
