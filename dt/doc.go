@@ -52,4 +52,13 @@
 //
 // The waits are floors: no WithBackoff setting of the retry client goes
 // below them.
+//
+// # Failures inside a successful response
+//
+// DT's batch endpoints (devices:batchUpdate, devices:transfer,
+// devices:claim) answer 200 when some devices failed, listing them beside
+// the ones that did not (batchErrors, transferErrors, claimErrors).
+// [CheckResponse] returns nil for them, as for any 2xx, and the retry
+// client does not resend them; [CheckPartial] returns them as an
+// *iotapi.PartialError.
 package dt

@@ -2,6 +2,7 @@ package dt_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,11 +66,59 @@ func TestCheckResponse_Fixtures(t *testing.T) {
 	}
 }
 
+// partialCases are 200 responses of batch endpoints: CheckResponse says
+// nil, CheckPartial lists the failed devices.
+var partialCases = map[string]*iotapi.PartialError{
+	"200_batch_update_partial": {Vendor: dt.Name, StatusCode: 200, RequestID: "5e0c7a1b-2d3f-4e5a-8b9c-0d1e2f3a4b5c", Failed: 2,
+		Failures: []iotapi.Detail{
+			{Code: "INVALID_ARGUMENT", Type: "INVALID_ARGUMENT", Field: "projects/c0md3mm0c7pet3vjwk30/devices/emuc1ng2e4b2dtq6rqa3k0g",
+				Message: "Label limit reached for the device."},
+			{Code: "INTERNAL_ERROR", Field: "projects/c0md3mm0c7pet3vjwk30/devices/emuc1ng2e4b2dtq6rqa3k1g",
+				Message: "Timed out. Try again in a few seconds."},
+		}},
+	"200_transfer_partial": {Vendor: dt.Name, StatusCode: 200, Failed: 1, Failures: []iotapi.Detail{
+		{Code: "NOT_FOUND", Type: "NOT_FOUND", Field: "projects/source/devices/d3", Message: "device not found"}}},
+	"200_claim_partial": {Vendor: dt.Name, StatusCode: 200, Failed: 2, Failures: []iotapi.Detail{
+		{Code: "ALREADY_CLAIMED", Field: "d2", Message: "The device is already claimed"},
+		{Code: "NOT_FOUND", Type: "NOT_FOUND", Field: "k9", Message: "The kit does not exist"}}},
+	"200_batch_update_complete": nil,
+}
+
 func TestCheckResponse_EveryFixtureAsserted(t *testing.T) {
 	for _, name := range fixture.Names(t, dt.Name) {
 		_, ok := cases[name]
-		assert.Truef(t, ok, "fixture %s has no assertion", name)
+		_, partial := partialCases[name]
+		assert.Truef(t, ok || partial, "fixture %s has no assertion", name)
 	}
+}
+
+func TestCheckPartial_Fixtures(t *testing.T) {
+	for name, want := range partialCases {
+		t.Run(name, func(t *testing.T) {
+			resp, _ := fixture.Load(t, dt.Name, name)
+			require.NoError(t, dt.CheckResponse(resp), "a 200 stays a success")
+			fixture.CheckPartial(t, dt.CheckPartial, dt.Name, name, want)
+		})
+	}
+}
+
+func TestCheckPartial_OtherResponses(t *testing.T) {
+	resp, _ := fixture.Load(t, dt.Name, "409")
+	assert.ErrorIs(t, dt.CheckPartial(resp), iotapi.Conflict, "a non-2xx is CheckResponse's error")
+
+	for _, body := range []string{``, `{}`, `{"devices": []}`, `{"batchErrors": null}`, `{"batchErrors": [null, 1, {}]}`, `[{"batchErrors": [1]}]`} {
+		assert.NoError(t, dt.CheckPartial(fixture.Response(t, 200, body)), body)
+	}
+	var pe *iotapi.PartialError
+	require.ErrorAs(t, dt.CheckPartial(fixture.Response(t, 200, `{"labelErrors": {"device": "projects/p/devices/d", "status": {"code": 5}}}`)), &pe,
+		"any ...Errors member, one item where a list was expected, a numeric code")
+	assert.Equal(t, []iotapi.Detail{{Code: "5", Type: "NOT_FOUND", Field: "projects/p/devices/d"}}, pe.Failures)
+
+	many := `{"batchErrors": [` + strings.Repeat(`{"device": "d", "status": {"code": "NOT_FOUND"}},`, iotapi.MaxFailures+5) + `]}`
+	require.ErrorAs(t, dt.CheckPartial(fixture.Response(t, 200, many)), &pe)
+	assert.Len(t, pe.Failures, iotapi.MaxFailures)
+	assert.Equal(t, iotapi.MaxFailures+5, pe.Failed)
+	assert.Equal(t, "dt: 200 with 10005 failed items: d: NOT_FOUND (code NOT_FOUND)", pe.Error())
 }
 
 func TestCheckResponse_GzipBodyIsDecodedForTheError(t *testing.T) {

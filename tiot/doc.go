@@ -48,6 +48,14 @@
 // NewVendor(EmptyOKAsError()) turns it into an *APIError with Kind
 // InvalidRequest.
 //
+// # Failures inside a successful response
+//
+// T IoT answers some multi-item operations with 200 and an "errors" list of
+// problem objects for the items that failed, beside the items that
+// succeeded. [CheckResponse] returns nil for them, as for any 2xx, and the
+// retry client does not resend them; [CheckPartial] returns them as an
+// *iotapi.PartialError.
+//
 // Because the default 429 wait (1 h) exceeds the retry client's
 // WithMaxRetryAfter (60 s), a T IoT 429 is returned at once with RetryAfter
 // set, for the caller to schedule.
