@@ -48,28 +48,33 @@ func decode(e *iotapi.APIError) {
 	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
+	var errText, message, code, help, status, details jsonx.Value
+	read := func(body jsonx.Value) {
+		for k, v := range body.Members() {
+			switch {
+			case k.Is("error"):
+				errText = v
+			case k.Is("message"):
+				message = v
+			case k.Is("code"):
+				code = v
+			case k.Is("help"):
+				help = v
+			case k.Is("status"):
+				status = v
+			case k.Is("details"):
+				details = v
+			}
+		}
+	}
+	read(body)
 	// A gateway's google.rpc.Status may come nested: {"error": {"code": …}}.
 	// An "error" object with none of its fields is DT's error text of
 	// another type than documented, read as text.
-	if nested := body.Get("error"); isStatus(nested) {
-		body = nested
-	}
-	var errText, message, code, help, status, details jsonx.Value
-	for k, v := range body.Members() {
-		switch {
-		case k.Is("error"):
-			errText = v
-		case k.Is("message"):
-			message = v
-		case k.Is("code"):
-			code = v
-		case k.Is("help"):
-			help = v
-		case k.Is("status"):
-			status = v
-		case k.Is("details"):
-			details = v
-		}
+	if isStatus(errText) {
+		nested := errText
+		errText, message, code, help, status, details = jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}
+		read(nested)
 	}
 	e.Message = envelope.First(errText, message)
 	envelope.Set(&e.Code, code)

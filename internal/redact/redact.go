@@ -3,6 +3,7 @@
 package redact
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,11 +12,12 @@ import (
 // Mask replaces a secret value.
 const Mask = "REDACTED"
 
-// secretParts are substrings that mark a header or parameter name as secret.
-var secretParts = []string{
-	"authorization", "cookie", "token", "secret", "password", "passwd",
-	"apikey", "api-key", "api_key", "session", "signature", "credential",
-	"private",
+// secretParts are substrings that mark a header or parameter name as
+// secret, in lower case.
+var secretParts = [][]byte{
+	[]byte("authorization"), []byte("cookie"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
+	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("session"), []byte("signature"), []byte("credential"),
+	[]byte("private"),
 }
 
 // secretNames are whole names that are secret although they contain none of
@@ -23,32 +25,59 @@ var secretParts = []string{
 var secretNames = map[string]bool{"key": true, "sig": true, "code": true, "auth": true, "pass": true}
 
 // IsSecret reports whether a header or query parameter called name carries a
-// credential.
+// credential. It does not allocate for names of up to 64 bytes.
 func IsSecret(name string) bool {
-	n := strings.ToLower(name)
-	if secretNames[n] {
+	var buf [64]byte
+	var lower []byte
+	if len(name) <= len(buf) {
+		lower = buf[:len(name)]
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+	} else {
+		lower = []byte(strings.ToLower(name))
+	}
+	if secretNames[string(lower)] {
 		return true
 	}
 	for _, p := range secretParts {
-		if strings.Contains(n, p) {
+		if bytes.Contains(lower, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// Header returns a copy of h with every secret value replaced by Mask.
+// Header returns a copy of h with every secret value replaced by Mask. Like
+// http.Header.Clone it makes two allocations (the map and one array for all
+// values) and keeps nil values nil.
 func Header(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
-	out := h.Clone()
-	for name, vs := range out {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	values := make([]string, n)
+	out := make(http.Header, len(h))
+	for name, vs := range h {
+		if vs == nil {
+			out[name] = nil
+			continue
+		}
+		n := copy(values, vs)
 		if IsSecret(name) {
-			for i := range vs {
-				vs[i] = Mask
+			for i := range values[:n] {
+				values[i] = Mask
 			}
 		}
+		out[name] = values[:n:n]
+		values = values[n:]
 	}
 	return out
 }
