@@ -57,3 +57,10 @@ func TestHeader_CopyIsIndependent(t *testing.T) {
 	assert.Equal(t, []string{}, got["Empty"])
 	assert.Equal(t, []string{Mask}, got["X-Api-Key"], "appending to one header does not overwrite another")
 }
+
+func TestIsSecret_PlainHeadersArePlainByTheRules(t *testing.T) {
+	for name := range plainHeaders {
+		assert.False(t, isSecret(name), name)
+		assert.Equal(t, http.CanonicalHeaderKey(name), name, "plainHeaders holds canonical names")
+	}
+}
