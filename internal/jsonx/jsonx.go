@@ -1,6 +1,11 @@
 // Package jsonx reads vendor JSON tolerantly: a field of another type than
-// documented is read as text, and the trailing commas some vendors put in
-// their examples are forgiven.
+// documented is read as text, and a leading byte order mark and the
+// trailing commas some vendors put in their examples are forgiven.
+//
+// Decoders check a body once with [Parse] and read the members they need
+// from the [Value] it returns, without decoding anything they do not keep;
+// [Text] and [Unmarshal] serve code that decodes into structs with
+// encoding/json.
 package jsonx
 
 import (
