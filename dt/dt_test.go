@@ -39,6 +39,7 @@ var cases = map[string]fixture.Want{
 	}(),
 	"503":                   documented(503, iotapi.Unavailable, "service unavailable"),
 	"504":                   documented(504, iotapi.Unavailable, "gateway timeout"),
+	"code_409_on_400":       {Status: 400, Kind: iotapi.InvalidRequest, Code: "409", Message: "already exists", DocURL: "https://docs.d21s.com/error/#409"},
 	"409_code_as_string":    documented(409, iotapi.Conflict, "already exists"),
 	"409_byte_order_mark":   documented(409, iotapi.Conflict, "already exists"),
 	"501_empty_body":        {Status: 501, Kind: iotapi.MethodNotAllowed, Fault: iotapi.FaultClient},
