@@ -24,14 +24,14 @@ func (b *budget) spent() int64 {
 	return n
 }
 
-// clock is a settable clock for budget tests.
-type clock struct{ t atomic.Int64 }
+// fakeClock is a settable fakeClock for budget tests.
+type fakeClock struct{ t atomic.Int64 }
 
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 func TestBudget_FloorThenRatio(t *testing.T) {
-	clk := &clock{}
+	clk := &fakeClock{}
 	clk.t.Store(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	b := newBudget(RetryBudget{Ratio: 0.5, Floor: 2, Window: 10 * time.Second}, clk.now)
 	assert.True(t, b.take(1))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/iotapi/iotapi/internal/clock"
 	"github.com/iotapi/iotapi/internal/httpbody"
 	"github.com/iotapi/iotapi/internal/jsonx"
 	"github.com/iotapi/iotapi/internal/redact"
@@ -17,8 +18,11 @@ import (
 // 1 MiB. The rest stays in the response for the caller.
 const BodyLimit = httpbody.Limit
 
-// now is the clock for Retry-After dates; tests replace it.
+// now is the clock for Retry-After dates; tests replace it. Vendor
+// decoders that read a wait from the body use it too, through clock.Now.
 var now = time.Now
+
+func init() { clock.Now = func() time.Time { return now() } }
 
 // NewAPIError builds the *APIError a response implies on its own, before
 // any vendor-specific decoding: Kind, Retryable and Fault from the status,

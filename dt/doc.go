@@ -3,11 +3,22 @@
 //
 // A DT error is {"error": "already exists", "code": 409, "help": "https://…"},
 // though the document warns the fields may vary; code is the HTTP status, as
-// a number (older pages show it as a string; both are read).
+// a number (older pages show it as a string; both are read). Gateways in
+// front of DT's gRPC services answer with a google.rpc.Status instead:
+// {"code": 5, "message": "…", "details": [...]}, where code is a gRPC status
+// code, or the same nested under "error" with code the HTTP status and
+// "status" the gRPC code's name ({"error": {"code": 404, "status":
+// "NOT_FOUND", …}}). Both shapes are read.
 //
 // # Mapping
 //
-// The HTTP status decides, as DT's codes are HTTP statuses:
+// Precedence: the status decides. DT's codes are HTTP statuses, so a code
+// cannot refine its status; it decides the Kind only when the status
+// implies none by itself (a 418), and on any other status that disagrees
+// the status's Kind stands (a code 409 on a 400 is InvalidRequest). A gRPC
+// code counts as the HTTP status gateways map it to (NOT_FOUND as 404,
+// UNAVAILABLE as 503, UNIMPLEMENTED as 501, RESOURCE_EXHAUSTED as 429, …).
+// Code and Type keep the vendor's values either way.
 //
 //	status  Kind              Retryable  retry rule
 //	400     InvalidRequest    no
@@ -21,8 +32,33 @@
 //	503     Unavailable       yes        wait at least 1 s
 //	504     Unavailable       yes        wait at least 10 s
 //
-// Fields: error → Message, code → Code (as text: "409"), help → DocURL.
+// Fields of DT's own body: error → Message, code → Code (as text: "409"),
+// help → DocURL.
+//
+// Fields of a google.rpc.Status: message → Message; code → Code as sent
+// (the gRPC code's number, "5", or in the nested form the HTTP status);
+// the gRPC code's name → Type ("NOT_FOUND", from "status" or from a
+// numeric code); details: the first link of a google.rpc.Help → DocURL
+// (when there is no help field), google.rpc.RequestInfo's requestId →
+// RequestID, google.rpc.RetryInfo's retryDelay → RetryAfter (when longer
+// than Retry-After's), and BadRequest field violations, PreconditionFailure
+// and QuotaFailure violations, ErrorInfo's reason, ResourceInfo and
+// LocalizedMessage → Details. DebugInfo is not copied out of the body.
+//
+// RequestID: a google.rpc.RequestInfo's requestId when the body has one,
+// else the first of the response headers X-Request-Id, Request-Id, …
+// X-Correlation-Id, then a W3C traceparent's trace id. DT's document and
+// its official client name no request-id header.
 //
 // The waits are floors: no WithBackoff setting of the retry client goes
 // below them.
+//
+// # Failures inside a successful response
+//
+// DT's batch endpoints (devices:batchUpdate, devices:transfer,
+// devices:claim) answer 200 when some devices failed, listing them beside
+// the ones that did not (batchErrors, transferErrors, claimErrors).
+// [CheckResponse] returns nil for them, as for any 2xx, and the retry
+// client does not resend them; [CheckPartial] returns them as an
+// *iotapi.PartialError.
 package dt

@@ -2,6 +2,7 @@ package dt
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/iotapi/iotapi"
@@ -38,22 +39,88 @@ var Vendor = iotapi.NewVendor(Name, decode, iotapi.WithRetryRules(
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	Error   jsonx.Text `json:"error"`
-	Message jsonx.Text `json:"message"`
-	Code    jsonx.Text `json:"code"`
-	Help    jsonx.Text `json:"help"`
-}
-
 func decode(e *iotapi.APIError) {
+	e.Kind, e.Retryable = statusKind(e.StatusCode), statusRetryable(e.StatusCode)
 	if e.StatusCode == http.StatusNotImplemented {
-		e.Kind, e.Retryable, e.Fault = iotapi.MethodNotAllowed, false, iotapi.FaultClient
+		e.Fault = iotapi.FaultClient
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	e.Message = envelope.First(env.Error, env.Message)
-	envelope.Set(&e.Code, env.Code)
-	envelope.Set(&e.DocURL, env.Help)
+	var errText, message, code, help, status, details jsonx.Value
+	read := func(body jsonx.Value) {
+		for k, v := range body.Members() {
+			switch {
+			case k.Is("error"):
+				errText = v
+			case k.Is("message"):
+				message = v
+			case k.Is("code"):
+				code = v
+			case k.Is("help"):
+				help = v
+			case k.Is("status"):
+				status = v
+			case k.Is("details"):
+				details = v
+			}
+		}
+	}
+	read(body)
+	// A gateway's google.rpc.Status may come nested: {"error": {"code": …}}.
+	// An "error" object with none of its fields is DT's error text of
+	// another type than documented, read as text.
+	if isStatus(errText) {
+		nested := errText
+		errText, message, code, help, status, details = jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}, jsonx.Value{}
+		read(nested)
+	}
+	e.Message = envelope.First(errText, message)
+	envelope.Set(&e.Code, code)
+	envelope.Set(&e.DocURL, help)
+	row, ok := codeRow(e.Code)
+	e.Type = grpcName(e.Code)
+	if name := status.Text(); name != "" && status.Kind() == jsonx.KindString {
+		e.Type = name
+		if !ok {
+			row, ok = grpcRow(name)
+		}
+	}
+	readStatusDetails(e, details)
+	if ok {
+		envelope.StatusFirst.Apply(e, row)
+	}
+}
+
+// isStatus reports whether v is an object with a field of google.rpc.Status.
+func isStatus(v jsonx.Value) bool {
+	for k := range v.Members() {
+		if k.Is("code") || k.Is("message") || k.Is("status") || k.Is("details") {
+			return true
+		}
+	}
+	return false
+}
+
+// statusKind is the Kind DT's document gives an HTTP status: as everywhere,
+// except that DT answers a wrong HTTP verb with 501.
+func statusKind(status int) iotapi.Kind {
+	if status == http.StatusNotImplemented {
+		return iotapi.MethodNotAllowed
+	}
+	return iotapi.KindForStatus(status)
+}
+
+func statusRetryable(status int) bool {
+	return status != http.StatusNotImplemented && iotapi.RetryableStatus(status)
+}
+
+// codeRow returns the table row of a body's code: an HTTP status (DT's own
+// bodies), or a gRPC status code by number or name (google.rpc.Status).
+func codeRow(code string) (envelope.Code, bool) {
+	if n, err := strconv.Atoi(code); err == nil && n >= 100 && n <= 599 {
+		return envelope.Code{Status: n, Kind: statusKind(n), Retryable: statusRetryable(n)}, true
+	}
+	return grpcRow(code)
 }

@@ -30,3 +30,25 @@ func ExampleCheckResponse() {
 	// dt: 409 already exists (code 409)
 	// see https://docs.d21s.com/error/#409
 }
+
+func ExampleCheckPartial() {
+	// A batch update that went through for some devices only: HTTP 200.
+	srv := httptest.NewServer(iotapitest.MustLookup("dt", "200_transfer_partial"))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL, "application/json", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+
+	fmt.Println(dt.CheckResponse(resp)) // the call itself succeeded
+	var partial *iotapi.PartialError
+	if errors.As(dt.CheckPartial(resp), &partial) {
+		for _, f := range partial.Failures {
+			fmt.Println(f.Field, f.Code)
+		}
+	}
+	// Output:
+	// <nil>
+	// projects/source/devices/d3 NOT_FOUND
+}

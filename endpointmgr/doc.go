@@ -7,15 +7,24 @@
 // description (resource-specific errors carry one, "No SIM.") is appended to
 // Message, where a user reads it. The API gateway in front answers 401s
 // itself with {"message": "..."}, an x-amzn-ErrorType header (its name part
-// becomes Type) and x-amzn-RequestId (RequestID). The document's own
-// example has a trailing comma; it decodes.
+// becomes Type) and x-amzn-RequestId. RequestID is the API Gateway's
+// x-amzn-RequestId, else its x-amz-apigw-id, else X-Request-Id and the other
+// usual headers, then the Root of X-Amzn-Trace-Id; the body carries no id.
+// The document's own example has a trailing comma; it decodes.
 //
 // # Mapping
 //
-// A code in the table decides Kind, even on another status than the table's
-// (1401 arrives on 404s); other codes, and bodies without one, fall back to
-// the HTTP status. Retryable: rate-limit codes, and 429, 500, 502, 503 and
-// 504 whatever the code.
+// Precedence: a code refines its status. The document gives each code the
+// status it comes with, and only the status tells apart what one code means
+// on two statuses: 1401 InvalidReference is a 422 for a bad reference in
+// the request body, but PATCH /endpoint/-1 answers it on a 404 because the
+// endpoint in the path does not exist. So a code in the table decides Kind
+// and Retryable on its own status (1103 on a 401 is TokenExpired, 1601 on a
+// 404 NotFound) and on a status that implies no Kind by itself (a 418); on
+// any other status the status decides (1401 on a 404 is NotFound). Other
+// codes, and bodies without one, leave the status's Kind. Code and Type
+// keep the vendor's values either way. Retryable: the rate-limit codes on
+// their status, and 429, 500, 502, 503 and 504 whatever the code.
 //
 //	code  HTTP  token                 Kind
 //	1000  400   BadRequest            InvalidRequest (seen outside the table)

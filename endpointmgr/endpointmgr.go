@@ -8,6 +8,7 @@ import (
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/jsonx"
+	"github.com/iotapi/iotapi/internal/reqid"
 )
 
 // Name is the vendor's name in APIError.Vendor.
@@ -42,30 +43,33 @@ const (
 	CodeUnableToActivate      = "2101" // UnableToActivate (409): e.g. an endpoint with no SIM card
 )
 
-var codeKinds = map[string]iotapi.Kind{
-	CodeBadRequest:            iotapi.InvalidRequest,
-	CodeInvalidCredentials:    iotapi.Unauthenticated,
-	CodeInvalidToken:          iotapi.Unauthenticated,
-	CodeTokenExpired:          iotapi.TokenExpired,
-	CodeForbidden:             iotapi.PermissionDenied,
-	CodeAuthTooManyRequests:   iotapi.RateLimited,
-	CodeNotFound:              iotapi.NotFound,
-	CodeInvalidQueryCriteria:  iotapi.InvalidRequest,
-	CodeInvalidSortCriteria:   iotapi.InvalidRequest,
-	CodeInputValidationFailed: iotapi.InvalidRequest,
-	CodeInvalidReference:      iotapi.InvalidRequest,
-	CodeRequired:              iotapi.InvalidRequest,
-	CodeInvalidFormat:         iotapi.InvalidRequest,
-	CodeOutOfRange:            iotapi.InvalidRequest,
-	CodeDuplicated:            iotapi.Conflict,
-	CodeNotAllowed:            iotapi.InvalidRequest,
-	CodeCannotBeDeleted:       iotapi.Conflict,
-	CodeInvalidValue:          iotapi.InvalidRequest,
-	CodeUnknownProperty:       iotapi.InvalidRequest,
-	CodeTooManyRequests:       iotapi.RateLimited,
-	CodeUnavailable:           iotapi.NotFound,
-	CodeUnknownSubscriber:     iotapi.NotFound,
-	CodeUnknownLocation:       iotapi.NotFound,
+// codes is the document's table of generic codes, with the status each is
+// listed under, and the two codes seen outside it that say which. A code
+// refines its status (envelope.StatusFirst).
+var codes = map[string]envelope.Code{
+	CodeBadRequest:            {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeInvalidCredentials:    {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeInvalidToken:          {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeTokenExpired:          {Status: 401, Kind: iotapi.TokenExpired},
+	CodeForbidden:             {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeAuthTooManyRequests:   {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeNotFound:              {Status: 404, Kind: iotapi.NotFound},
+	CodeInvalidQueryCriteria:  {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidSortCriteria:   {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInputValidationFailed: {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidReference:      {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeRequired:              {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidFormat:         {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeOutOfRange:            {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeDuplicated:            {Status: 409, Kind: iotapi.Conflict},
+	CodeNotAllowed:            {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeCannotBeDeleted:       {Status: 409, Kind: iotapi.Conflict},
+	CodeInvalidValue:          {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeUnknownProperty:       {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeTooManyRequests:       {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeUnavailable:           {Status: 404, Kind: iotapi.NotFound},
+	CodeUnknownSubscriber:     {Status: 404, Kind: iotapi.NotFound},
+	CodeUnknownLocation:       {Status: 404, Kind: iotapi.NotFound},
 }
 
 // resources names the resource of each resource-specific code range.
@@ -92,37 +96,50 @@ var Vendor = iotapi.NewVendor(Name, decode)
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	ErrorCode   jsonx.Text       `json:"error_code"`
-	ErrorToken  jsonx.Text       `json:"error_token"`
-	Message     jsonx.Text       `json:"message"`
-	Description jsonx.Text       `json:"description"`
-	Errors      envelope.Details `json:"errors"`
-}
+// requestIDHeaders are where Endpoint Manager's AWS API Gateway puts its
+// request id, then the usual headers.
+var requestIDHeaders = reqid.NewList("X-Amzn-Requestid", "X-Amz-Apigw-Id").Then(reqid.Default)
 
 func decode(e *iotapi.APIError) {
+	if id := requestIDHeaders.Find(e.Header); id != "" {
+		e.RequestID = id
+	}
 	// The gateway names its error in a header: "UnauthorizedException" or
 	// "UnauthorizedException:http://…".
 	if t := e.Header.Get("X-Amzn-Errortype"); t != "" {
 		e.Type, _, _ = strings.Cut(t, ":")
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	envelope.Set(&e.Code, env.ErrorCode)
-	envelope.Set(&e.Type, env.ErrorToken)
-	e.Message = string(env.Message)
-	if d := string(env.Description); d != "" && d != e.Message {
+	var code, token, message, description, errs jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("error_code"):
+			code = v
+		case k.Is("error_token"):
+			token = v
+		case k.Is("message"):
+			message = v
+		case k.Is("description"):
+			description = v
+		case k.Is("errors"):
+			errs = v
+		}
+	}
+	envelope.Set(&e.Code, code)
+	envelope.Set(&e.Type, token)
+	e.Message = message.Text()
+	if d := description.Text(); d != "" && d != e.Message {
 		if e.Message == "" {
 			e.Message = d
 		} else {
 			e.Message = strings.TrimRight(e.Message, ". ") + ": " + d
 		}
 	}
-	e.Details = env.Errors
-	if k, ok := codeKinds[e.Code]; ok {
-		e.Kind = k
-		e.Retryable = e.Retryable || k == iotapi.RateLimited
+	e.Details = envelope.Details(errs)
+	if c, ok := codes[e.Code]; ok {
+		envelope.StatusFirst.Apply(e, c)
 	}
 }

@@ -48,12 +48,18 @@ var cases = map[string]fixture.Want{
 	"doc_example_2101_description": table(409, iotapi.Conflict, "2101", "UnableToActivate", "Unable to activate: No SIM."),
 	"gateway_401": {Status: 401, Kind: iotapi.Unauthenticated, Type: "UnauthorizedException", Message: "Unauthorized",
 		RequestID: "7a3c9f2e-1b2d-4c5e-8f90-123456789abc"},
-	"code_1000_outside_table":     table(400, iotapi.InvalidRequest, "1000", "BadRequest", "Bad request"),
-	"code_1002_outside_table":     table(500, iotapi.ServerError, "1002", "Failed", "Operation failed"),
-	"code_1401_on_404":            table(404, iotapi.InvalidRequest, "1401", "InvalidReference", "Invalid reference to sim with id 5"),
-	"code_as_float":               table(401, iotapi.TokenExpired, "1103", "TokenExpired", "Token expired"),
-	"unknown_resource_code":       table(409, iotapi.Conflict, "2205", "SimAlreadyAssigned", "SIM already assigned"),
-	"rate_limited_no_retry_after": table(429, iotapi.RateLimited, "1501", "TooManyRequests", "Too many requests"),
+	"code_1000_outside_table":            table(400, iotapi.InvalidRequest, "1000", "BadRequest", "Bad request"),
+	"code_1002_outside_table":            table(500, iotapi.ServerError, "1002", "Failed", "Operation failed"),
+	"code_1401_on_404":                   table(404, iotapi.NotFound, "1401", "InvalidReference", "Invalid reference to sim with id 5"),
+	"1401_on_404_patch_unknown_endpoint": table(404, iotapi.NotFound, "1401", "InvalidReference", "Endpoint with Id '-1' not found."),
+	"code_as_float":                      table(401, iotapi.TokenExpired, "1103", "TokenExpired", "Token expired"),
+	"unknown_resource_code":              table(409, iotapi.Conflict, "2205", "SimAlreadyAssigned", "SIM already assigned"),
+	"rate_limited_no_retry_after":        table(429, iotapi.RateLimited, "1501", "TooManyRequests", "Too many requests"),
+	"1201_api_gateway_request_ids": func() fixture.Want {
+		w := table(404, iotapi.NotFound, "1201", "NotFound", "Endpoint with id 7 not found")
+		w.RequestID = "9b2f6c1e-4d3a-4f5b-8e7c-6a5b4c3d2e1f"
+		return w
+	}(),
 	"errors_wrong_types": func() fixture.Want {
 		w := table(422, iotapi.InvalidRequest, "1400", "InputValidationFailed", "Input validation failed")
 		w.Details = []iotapi.Detail{{Message: "plain string"}, {Code: "1402", Field: "name", Message: "name is required"}}

@@ -8,8 +8,13 @@
 //
 // # Mapping
 //
-// The code decides Kind when this package knows it; otherwise the HTTP
-// status, and when the status says nothing, the type.
+// Precedence: a code refines its status. The document lists each code
+// under the status it comes with, so a code in the table decides Kind and
+// Retryable on that status (TOKEN_EXPIRED on a 401 is TokenExpired) and on
+// a status that implies no Kind by itself (a 418); on another status the
+// status decides (TOKEN_EXPIRED on a 403 is PermissionDenied). A code the
+// table does not list is settled the same way by its type. Type and Code
+// keep the vendor's values either way.
 //
 //	code                   HTTP  Kind              Retryable
 //	TOKEN_EXPIRED          401   TokenExpired      no (refresh the token)
@@ -28,17 +33,20 @@
 //	TOO_MANY_REQUESTS      429   RateLimited       yes (V2 only; wait Retry-After)
 //	INTERNAL_ERROR         500   ServerError       yes
 //
-//	type              Kind when neither code nor status decides
-//	AUTHENTICATION    Unauthenticated
-//	AUTHORIZATION     PermissionDenied
-//	RESOURCE          NotFound
-//	VALIDATION_ERROR  InvalidRequest
-//	RATE_LIMIT        RateLimited
-//	SERVER_ERROR      ServerError
+//	type              HTTP  Kind, for a code not in the table
+//	AUTHENTICATION    401   Unauthenticated
+//	AUTHORIZATION     403   PermissionDenied
+//	RESOURCE          404   NotFound
+//	VALIDATION_ERROR  422   InvalidRequest
+//	RATE_LIMIT        429   RateLimited (retryable)
+//	SERVER_ERROR      500   ServerError (retryable)
 //
 // Retryable statuses, as the document lists them: 429, 500 and 503 (plus
 // 502 and 504, which gateways send). Fields: type → Type, code → Code,
-// description → Message, requestId → RequestID, docUrl → DocURL.
+// description → Message, requestId → RequestID, docUrl → DocURL. Without
+// a requestId (V1), RequestID comes from the first of the response headers
+// X-Request-Id, Request-Id, … X-Correlation-Id, then a W3C traceparent's
+// trace id.
 //
 // The retry layer honors the document's 429 rule: after the first 429 wait
 // Retry-After seconds, then double the wait on each further 429 in a row, up

@@ -41,31 +41,35 @@ const (
 	CodeInternalError       = "INTERNAL_ERROR"        // 500: unexpected server-side error
 )
 
-var codeKinds = map[string]iotapi.Kind{
-	CodeTokenExpired:        iotapi.TokenExpired,
-	CodeTokenMalformed:      iotapi.Unauthenticated,
-	CodeTokenMissing:        iotapi.Unauthenticated,
-	CodeInvalidCredentials:  iotapi.Unauthenticated,
-	CodeInvalidScope:        iotapi.PermissionDenied,
-	CodeCompanyAccessDenied: iotapi.PermissionDenied,
-	CodeVehicleAccessDenied: iotapi.PermissionDenied,
-	CodeVehicleNotFound:     iotapi.NotFound,
-	CodeCompanyNotFound:     iotapi.NotFound,
-	CodeIMEINotFound:        iotapi.NotFound,
-	CodeInvalidDateFormat:   iotapi.InvalidRequest,
-	CodeInvalidID:           iotapi.InvalidRequest,
-	CodeInvalidParameter:    iotapi.InvalidRequest,
-	CodeTooManyRequests:     iotapi.RateLimited,
-	CodeInternalError:       iotapi.ServerError,
+// codes is the document's table of common codes, per status. A code
+// refines the status it is listed under (envelope.StatusFirst).
+var codes = map[string]envelope.Code{
+	CodeTokenExpired:        {Status: 401, Kind: iotapi.TokenExpired},
+	CodeTokenMalformed:      {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeTokenMissing:        {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeInvalidCredentials:  {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeInvalidScope:        {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeCompanyAccessDenied: {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeVehicleAccessDenied: {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeVehicleNotFound:     {Status: 404, Kind: iotapi.NotFound},
+	CodeCompanyNotFound:     {Status: 404, Kind: iotapi.NotFound},
+	CodeIMEINotFound:        {Status: 404, Kind: iotapi.NotFound},
+	CodeInvalidDateFormat:   {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidID:           {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeInvalidParameter:    {Status: 422, Kind: iotapi.InvalidRequest},
+	CodeTooManyRequests:     {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeInternalError:       {Status: 500, Kind: iotapi.ServerError, Retryable: true},
 }
 
-var typeKinds = map[string]iotapi.Kind{
-	TypeAuthentication:  iotapi.Unauthenticated,
-	TypeAuthorization:   iotapi.PermissionDenied,
-	TypeResource:        iotapi.NotFound,
-	TypeValidationError: iotapi.InvalidRequest,
-	TypeRateLimit:       iotapi.RateLimited,
-	TypeServerError:     iotapi.ServerError,
+// types is the document's error categories, for a code this package does
+// not know.
+var types = map[string]envelope.Code{
+	TypeAuthentication:  {Status: 401, Kind: iotapi.Unauthenticated},
+	TypeAuthorization:   {Status: 403, Kind: iotapi.PermissionDenied},
+	TypeResource:        {Status: 404, Kind: iotapi.NotFound},
+	TypeValidationError: {Status: 422, Kind: iotapi.InvalidRequest},
+	TypeRateLimit:       {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	TypeServerError:     {Status: 500, Kind: iotapi.ServerError, Retryable: true},
 }
 
 // Vendor plugs Telemax into [iotapi.NewClient] and [iotapi.NewTransport].
@@ -77,30 +81,36 @@ var Vendor = iotapi.NewVendor(Name, decode, iotapi.WithRetryRules(
 // any other. It reads at most 1 MiB of the body and puts the body back.
 func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp) }
 
-type errorEnvelope struct {
-	Type        jsonx.Text `json:"type"`
-	Code        jsonx.Text `json:"code"`
-	Description jsonx.Text `json:"description"`
-	Message     jsonx.Text `json:"message"`
-	RequestID   jsonx.Text `json:"requestId"`
-	DocURL      jsonx.Text `json:"docUrl"`
-}
-
 func decode(e *iotapi.APIError) {
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	envelope.Set(&e.Type, env.Type)
-	envelope.Set(&e.Code, env.Code)
-	e.Message = envelope.First(env.Description, env.Message)
-	envelope.Set(&e.RequestID, env.RequestID)
-	envelope.Set(&e.DocURL, env.DocURL)
-	if k, ok := codeKinds[e.Code]; ok {
-		e.Kind = k
-	} else if k, ok := typeKinds[e.Type]; ok && e.Kind == iotapi.Unknown {
-		e.Kind = k
+	var typ, code, description, message, requestID, docURL jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("type"):
+			typ = v
+		case k.Is("code"):
+			code = v
+		case k.Is("description"):
+			description = v
+		case k.Is("message"):
+			message = v
+		case k.Is("requestId"):
+			requestID = v
+		case k.Is("docUrl"):
+			docURL = v
+		}
 	}
-	// The document lists 429 and 500 as retryable, whatever status carried them.
-	e.Retryable = e.Retryable || e.Kind == iotapi.RateLimited || e.Kind == iotapi.ServerError
+	envelope.Set(&e.Type, typ)
+	envelope.Set(&e.Code, code)
+	e.Message = envelope.First(description, message)
+	envelope.Set(&e.RequestID, requestID)
+	envelope.Set(&e.DocURL, docURL)
+	if c, ok := codes[e.Code]; ok {
+		envelope.StatusFirst.Apply(e, c)
+	} else if c, ok := types[e.Type]; ok {
+		envelope.StatusFirst.Apply(e, c)
+	}
 }

@@ -38,6 +38,7 @@ var cases = map[string]fixture.Want{
 	"v2_invalid_scope":                 want(403, iotapi.PermissionDenied, telemax.TypeAuthorization, telemax.CodeInvalidScope, "The token scope does not include vehicles:read.", "0HNV2:00000002", docs+"/invalid-scope"),
 	"unknown_type_and_code":            want(400, iotapi.InvalidRequest, "QUOTA", "MONTHLY_QUOTA_EXCEEDED", "Monthly quota exceeded.", "0HNV2:00000003", ""),
 	"body_and_header_request_id":       want(500, iotapi.ServerError, telemax.TypeServerError, telemax.CodeInternalError, "Oops.", "body-id", ""),
+	"token_expired_on_403":             want(403, iotapi.PermissionDenied, telemax.TypeAuthentication, telemax.CodeTokenExpired, "The access token has expired. Request a new token.", "0HNLTALNU4DCF:00000009", docs+"#token-expired"),
 	"null_fields":                      want(401, iotapi.TokenExpired, "", telemax.CodeTokenExpired, "", "", ""),
 	"too_many_requests": {Status: 429, Kind: iotapi.RateLimited, Type: telemax.TypeRateLimit, Code: telemax.CodeTooManyRequests,
 		Message: "Too many requests. Please try again later.", RequestID: "0HNLTALNU4DD8:00000006", DocURL: docs + "#rate-limit",

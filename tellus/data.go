@@ -2,6 +2,7 @@ package tellus
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,21 +30,27 @@ func DecodeData[T any](resp *http.Response) (T, error) {
 	if err != nil {
 		return zero, fmt.Errorf("tellus: reading response body: %w", err)
 	}
-	var env struct {
-		errorEnvelope
-		Data T `json:"data"`
-	}
-	// A data field of an unexpected type still leaves code readable, and a
-	// failure code matters more than the data's shape.
-	err = jsonx.Unmarshal(body, &env)
-	if env.Code != "" && env.Code != CodeSuccess {
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		e := iotapi.NewAPIError(Name, resp)
-		apply(e, &env.errorEnvelope)
-		return zero, e
+	v, err := jsonx.Parse(body)
+	if err == nil && v.Kind() != jsonx.KindObject {
+		err = errNotEnvelope
 	}
 	if err != nil {
 		return zero, fmt.Errorf("tellus: decoding %d response: %w", resp.StatusCode, err)
 	}
-	return env.Data, nil
+	// A failure code matters more than the data's shape: it is read first.
+	if env := readEnvelope(v); env.code.Text() != "" && env.code.Text() != CodeSuccess {
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		e := iotapi.NewAPIError(Name, resp)
+		apply(e, env)
+		return zero, e
+	}
+	var data T
+	if raw := v.Get("data").Raw(); raw != nil {
+		if err := jsonx.Unmarshal(raw, &data); err != nil {
+			return zero, fmt.Errorf("tellus: decoding %d response data: %w", resp.StatusCode, err)
+		}
+	}
+	return data, nil
 }
+
+var errNotEnvelope = errors.New("not a Tellus envelope")

@@ -9,8 +9,12 @@
 //
 // # Mapping
 //
-// The code decides Kind and Retryable; a code the table does not list falls
-// back to the HTTP status.
+// Precedence: the code decides. Tellus's document calls code "the canonical
+// machine-readable identifier. Use it for branching logic", so a code in
+// the table sets Kind and Retryable (and Fault, from the code's documented
+// status) whatever HTTP status carried it: 3001 on a 500 is NotFound and
+// not retryable. A code the table does not list, and a body without one,
+// leave the status's Kind. Code keeps the vendor's value either way.
 //
 //	code  HTTP  Kind              Retryable  constant
 //	1001  400   InvalidRequest    no         CodeInvalidParameter
@@ -25,8 +29,10 @@
 //
 // Fields: code → Code, message → Message, details.field → a [iotapi.Detail]
 // with Field set, details.retry_after_seconds → RetryAfter (the larger of it
-// and a Retry-After header). Tellus has no request id in its body; a
-// request-id header fills RequestID.
+// and a Retry-After header). Tellus's document names no request id: a
+// request_id in the body, else the first of the response headers
+// X-Request-Id, Request-Id, X-Amzn-Requestid, … X-Correlation-Id, then a
+// W3C traceparent's trace id, fills RequestID.
 //
 // The retry layer retries 5001 and 9001 with jittered exponential backoff,
 // honoring Retry-After and the body hint. A 2002 is not retried with the same

@@ -1,11 +1,10 @@
 package tellus
 
 import (
-	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/internal/clock"
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/jsonx"
 	"github.com/iotapi/iotapi/internal/retryafter"
@@ -28,22 +27,19 @@ const (
 	CodeInternalError    = "9001" // internal server error: retry with backoff; if persistent, contact support
 )
 
-type codeInfo struct {
-	status    int
-	kind      iotapi.Kind
-	retryable bool
-}
-
-var codes = map[string]codeInfo{
-	CodeInvalidParameter: {400, iotapi.InvalidRequest, false},
-	CodeMissingParameter: {400, iotapi.InvalidRequest, false},
-	CodeUnauthenticated:  {401, iotapi.Unauthenticated, false},
-	CodeTokenExpired:     {401, iotapi.TokenExpired, false},
-	CodePermissionDenied: {403, iotapi.PermissionDenied, false},
-	CodeNotFound:         {404, iotapi.NotFound, false},
-	CodeConflict:         {409, iotapi.Conflict, false},
-	CodeTooManyRequests:  {429, iotapi.RateLimited, true},
-	CodeInternalError:    {500, iotapi.ServerError, true},
+// codes is the document's code reference. Its code is "the canonical
+// machine-readable identifier" to branch on, so a code here decides the
+// Kind whatever the status (envelope.CodeFirst).
+var codes = map[string]envelope.Code{
+	CodeInvalidParameter: {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeMissingParameter: {Status: 400, Kind: iotapi.InvalidRequest},
+	CodeUnauthenticated:  {Status: 401, Kind: iotapi.Unauthenticated},
+	CodeTokenExpired:     {Status: 401, Kind: iotapi.TokenExpired},
+	CodePermissionDenied: {Status: 403, Kind: iotapi.PermissionDenied},
+	CodeNotFound:         {Status: 404, Kind: iotapi.NotFound},
+	CodeConflict:         {Status: 409, Kind: iotapi.Conflict},
+	CodeTooManyRequests:  {Status: 429, Kind: iotapi.RateLimited, Retryable: true},
+	CodeInternalError:    {Status: 500, Kind: iotapi.ServerError, Retryable: true},
 }
 
 // Vendor plugs Tellus into [iotapi.NewClient] and [iotapi.NewTransport].
@@ -57,54 +53,45 @@ func CheckResponse(resp *http.Response) error { return Vendor.CheckResponse(resp
 
 // errorEnvelope is the error part of the Tellus envelope.
 type errorEnvelope struct {
-	Code      jsonx.Text `json:"code"`
-	Message   jsonx.Text `json:"message"`
-	Details   details    `json:"details"`
-	RequestID jsonx.Text `json:"request_id"`
+	code, message, details, requestID jsonx.Value
 }
 
-// details is Tellus's details block: field errors, and on a 429 the wait
-// as retry_after_seconds.
-type details struct {
-	list       envelope.Details
-	retryAfter jsonx.Text
-}
-
-// UnmarshalJSON implements json.Unmarshaler; it never fails.
-func (d *details) UnmarshalJSON(b []byte) error {
-	_ = d.list.UnmarshalJSON(b)
-	if b[0] == '{' {
-		var hint struct {
-			RetryAfterSeconds jsonx.Text `json:"retry_after_seconds"`
-		}
-		if json.Unmarshal(b, &hint) == nil {
-			d.retryAfter = hint.RetryAfterSeconds
+// readEnvelope picks the error part out of a Tellus envelope.
+func readEnvelope(body jsonx.Value) (env errorEnvelope) {
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("code"):
+			env.code = v
+		case k.Is("message"):
+			env.message = v
+		case k.Is("details"):
+			env.details = v
+		case k.Is("request_id"):
+			env.requestID = v
 		}
 	}
-	return nil
+	return env
 }
 
 func decode(e *iotapi.APIError) {
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	apply(e, &env)
+	apply(e, readEnvelope(body))
 }
 
-func apply(e *iotapi.APIError, env *errorEnvelope) {
-	envelope.Set(&e.Code, env.Code)
-	envelope.Set(&e.Message, env.Message)
-	envelope.Set(&e.RequestID, env.RequestID)
-	if info, ok := codes[e.Code]; ok {
-		e.Kind = info.kind
-		e.Retryable = info.retryable
-		if e.StatusCode < 400 {
-			e.Fault = iotapi.FaultForStatus(info.status)
-		}
+func apply(e *iotapi.APIError, env errorEnvelope) {
+	envelope.Set(&e.Code, env.code)
+	envelope.Set(&e.Message, env.message)
+	envelope.Set(&e.RequestID, env.requestID)
+	if c, ok := codes[e.Code]; ok {
+		envelope.CodeFirst.Apply(e, c)
 	}
-	e.Details = env.Details.list
-	if d, ok := retryafter.Parse(string(env.Details.retryAfter), time.Now()); ok && d > e.RetryAfter {
+	// details is field errors, or on a 429 the wait as retry_after_seconds.
+	e.Details = envelope.Details(env.details)
+	hint := env.details.Get("retry_after_seconds").Text()
+	if d, ok := retryafter.Parse(hint, clock.Now()); ok && d > e.RetryAfter {
 		e.RetryAfter = d
 	}
 }

@@ -9,7 +9,11 @@
 //
 // # Mapping
 //
-// The HTTP status decides Kind:
+// Precedence: the status decides, always. T IoT documents no code
+// vocabulary of its own ("every error has an HTTP status code and,
+// depending on the supported backend, will return an error type and brief
+// explanation"); a code a backend puts in the body is kept in Code, and a
+// title in Type, whatever status carried them.
 //
 //	status  Kind              Retryable  notes
 //	400     InvalidRequest    no         title says which: "Bad Request", "Missing or malformed parameter", "Invalid Action"
@@ -22,7 +26,11 @@
 //
 // Fields: title → Type, detail (else message, error_description, error) →
 // Message, errors[] → Details, code → Code, problem type URI → DocURL, and
-// requestId, traceId or correlationId → RequestID.
+// requestId, traceId or correlationId → RequestID. Without one in the body,
+// RequestID comes from the hub's gateway headers, most specific first:
+// x-tardis-traceid (the TARDIS gateway's trace id, which follows the request
+// through every gateway component), x-kong-request-id, then X-Request-Id
+// and the other usual ones, then a W3C traceparent's trace id.
 //
 // # 500s that may be the request's fault
 //
@@ -39,6 +47,14 @@
 // default [Vendor] treats that as success, as HTTP says; a Vendor from
 // NewVendor(EmptyOKAsError()) turns it into an *APIError with Kind
 // InvalidRequest.
+//
+// # Failures inside a successful response
+//
+// T IoT answers some multi-item operations with 200 and an "errors" list of
+// problem objects for the items that failed, beside the items that
+// succeeded. [CheckResponse] returns nil for them, as for any 2xx, and the
+// retry client does not resend them; [CheckPartial] returns them as an
+// *iotapi.PartialError.
 //
 // Because the default 429 wait (1 h) exceeds the retry client's
 // WithMaxRetryAfter (60 s), a T IoT 429 is returned at once with RetryAfter

@@ -3,6 +3,7 @@ package tiot_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 
@@ -63,5 +64,32 @@ func ExampleEmptyOKAsError() {
 	err = strict.CheckResponse(resp)
 	fmt.Println(errors.Is(err, iotapi.InvalidRequest))
 	// Output:
+	// true
+}
+
+func ExampleCheckPartial() {
+	srv := httptest.NewServer(iotapitest.MustLookup("tiot", "200_multi_item_partial"))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+
+	err = tiot.CheckPartial(resp)
+	var partial *iotapi.PartialError
+	if errors.As(err, &partial) {
+		fmt.Println(err)
+		for _, f := range partial.Failures {
+			fmt.Printf("  %s: %s\n", f.Field, f.Type)
+		}
+	}
+	// The body is still there for the items that went through.
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(len(body) > 0)
+	// Output:
+	// tiot: 200 with 2 failed items: JASPER-8997000000000000746: no connectivity product with this id (code 404)
+	//   JASPER-8997000000000000746: Not Found
+	//   JASPER-8997000000000000747: Invalid Action
 	// true
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/iotapi/iotapi/internal/envelope"
 	"github.com/iotapi/iotapi/internal/httpbody"
 	"github.com/iotapi/iotapi/internal/jsonx"
+	"github.com/iotapi/iotapi/internal/reqid"
 )
 
 // Name is the vendor's name in APIError.Vendor.
@@ -73,21 +74,15 @@ func MaybeClientError(err error) bool {
 	return errors.As(err, &e) && e.Vendor == Name && e.Fault == iotapi.FaultEither
 }
 
-type errorEnvelope struct {
-	Type             jsonx.Text       `json:"type"`
-	Title            jsonx.Text       `json:"title"`
-	Detail           jsonx.Text       `json:"detail"`
-	Message          jsonx.Text       `json:"message"`
-	Error            jsonx.Text       `json:"error"`
-	ErrorDescription jsonx.Text       `json:"error_description"`
-	Code             jsonx.Text       `json:"code"`
-	Errors           envelope.Details `json:"errors"`
-	RequestID        jsonx.Text       `json:"requestId"`
-	TraceID          jsonx.Text       `json:"traceId"`
-	CorrelationID    jsonx.Text       `json:"correlationId"`
-}
+// requestIDHeaders are where T IoT's gateways put a request id, most
+// specific first: the TARDIS gateway's trace id, which follows the request
+// through every gateway component; Kong's request id; then the usual ones.
+var requestIDHeaders = reqid.NewList("X-Tardis-Traceid", "X-Kong-Request-Id").Then(reqid.Default)
 
 func decode(e *iotapi.APIError) {
+	if id := requestIDHeaders.Find(e.Header); id != "" {
+		e.RequestID = id
+	}
 	switch e.StatusCode {
 	case http.StatusInternalServerError:
 		e.Fault = iotapi.FaultEither
@@ -96,23 +91,50 @@ func decode(e *iotapi.APIError) {
 			e.RetryAfter = RateLimitWait
 		}
 	}
-	var env errorEnvelope
-	if jsonx.Unmarshal(e.Body, &env) != nil {
+	body, err := jsonx.Parse(e.Body)
+	if err != nil || body.Kind() != jsonx.KindObject {
 		return
 	}
-	e.Type = envelope.First(env.Title, env.Error)
-	e.Message = envelope.First(env.Detail, env.Message, env.ErrorDescription)
-	if e.Message == "" && env.Title != "" {
-		e.Message = string(env.Error)
+	var typ, title, detail, message, errText, errDesc, code, errs, requestID, traceID, correlationID jsonx.Value
+	for k, v := range body.Members() {
+		switch {
+		case k.Is("type"):
+			typ = v
+		case k.Is("title"):
+			title = v
+		case k.Is("detail"):
+			detail = v
+		case k.Is("message"):
+			message = v
+		case k.Is("error"):
+			errText = v
+		case k.Is("error_description"):
+			errDesc = v
+		case k.Is("code"):
+			code = v
+		case k.Is("errors"):
+			errs = v
+		case k.Is("requestId"):
+			requestID = v
+		case k.Is("traceId"):
+			traceID = v
+		case k.Is("correlationId"):
+			correlationID = v
+		}
 	}
-	envelope.Set(&e.Code, env.Code)
-	if t := string(env.Type); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
+	e.Type = envelope.First(title, errText)
+	e.Message = envelope.First(detail, message, errDesc)
+	if e.Message == "" && title.Text() != "" {
+		e.Message = errText.Text()
+	}
+	envelope.Set(&e.Code, code)
+	if t := typ.Text(); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
 		e.DocURL = t
 	}
-	if id := envelope.First(env.RequestID, env.TraceID, env.CorrelationID); id != "" {
+	if id := envelope.First(requestID, traceID, correlationID); id != "" {
 		e.RequestID = id
 	}
-	e.Details = env.Errors
+	e.Details = envelope.Details(errs)
 }
 
 // checkEmptyOK turns a 200 with an empty body into an *iotapi.APIError.

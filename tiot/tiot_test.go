@@ -1,6 +1,7 @@
 package tiot_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,16 @@ var cases = map[string]fixture.Want{
 	"html_500":         {Status: 500, Kind: iotapi.ServerError, Message: "Error 500 – Backend Unavailable", Retryable: true, Fault: iotapi.FaultEither},
 	"plain_text_404":   {Status: 404, Kind: iotapi.NotFound, Message: "Not Found"},
 	"message_only_502": {Status: 502, Kind: iotapi.Unavailable, Message: "Bad gateway", Retryable: true},
+
+	// Request ids: the body's, else the most specific gateway header.
+	"401_gateway_request_ids": {Status: 401, Kind: iotapi.Unauthenticated, Type: "Unauthorized", Message: "The access token expired.",
+		RequestID: "8f2c1e0a9b7d4c3e#1042"},
+	"404_kong_request_id_and_traceparent": {Status: 404, Kind: iotapi.NotFound, Type: "Not Found",
+		Message: "No connectivity product with id JASPER-8997000000000000745.", RequestID: "1c9a6e0b2f4d4e3a8b7c6d5e4f3a2b1c"},
+	"500_traceparent_only": {Status: 500, Kind: iotapi.ServerError, Type: "Internal Server Error", Message: "Backend platform timeout.",
+		RequestID: "0af7651916cd43dd8448eb211c80319c", Retryable: true, Fault: iotapi.FaultEither},
+	"422_body_trace_id_and_headers": {Status: 422, Kind: iotapi.InvalidRequest, Type: "Unprocessable Entity",
+		Message: "status must be one of ACTIVE, SUSPENDED", RequestID: "b7e1c0f2-6d5a-4e3b-9c8d-7f6e5d4c3b2a"},
 }
 
 func TestCheckResponse_Fixtures(t *testing.T) {
@@ -39,11 +50,54 @@ func TestCheckResponse_Fixtures(t *testing.T) {
 	}
 }
 
+// partialCases are 200 responses: CheckResponse says nil, CheckPartial
+// lists the failed items.
+var partialCases = map[string]*iotapi.PartialError{
+	"200_multi_item_partial": {Vendor: tiot.Name, StatusCode: 200, RequestID: "6c1f0e9d8b7a4c5d#3310", Failed: 2,
+		Failures: []iotapi.Detail{
+			{Code: "404", Type: "Not Found", Field: "JASPER-8997000000000000746", Message: "No connectivity product with this id."},
+			{Code: "400", Type: tiot.TitleInvalidAction, Field: "JASPER-8997000000000000747", Message: "The product cannot change from DEACTIVATED to ACTIVE."},
+		}},
+	"200_multi_item_complete": nil,
+}
+
 func TestCheckResponse_EveryFixtureAsserted(t *testing.T) {
 	for _, name := range fixture.Names(t, tiot.Name) {
 		_, ok := cases[name]
-		assert.Truef(t, ok || name == "empty_200", "fixture %s has no assertion", name)
+		_, partial := partialCases[name]
+		assert.Truef(t, ok || partial || name == "empty_200", "fixture %s has no assertion", name)
 	}
+}
+
+func TestCheckPartial_Fixtures(t *testing.T) {
+	for name, want := range partialCases {
+		t.Run(name, func(t *testing.T) {
+			resp, _ := fixture.Load(t, tiot.Name, name)
+			require.NoError(t, tiot.CheckResponse(resp), "a 200 stays a success")
+			fixture.CheckPartial(t, tiot.CheckPartial, tiot.Name, name, want)
+		})
+	}
+}
+
+func TestCheckPartial_OtherResponses(t *testing.T) {
+	resp, _ := fixture.Load(t, tiot.Name, "404_not_found")
+	var e *iotapi.APIError
+	require.ErrorAs(t, tiot.CheckPartial(resp), &e, "a non-2xx is CheckResponse's error")
+	assert.Equal(t, iotapi.NotFound, e.Kind)
+
+	for _, body := range []string{``, `[{"id": 1}]`, `<html>ok</html>`, `{"errors": null}`, `{"errors": [null, 7, {}]}`, `{"errors": "one problem"`} {
+		assert.NoError(t, tiot.CheckPartial(fixture.Response(t, 200, body)), body)
+	}
+	err := tiot.CheckPartial(fixture.Response(t, 207, `{"errors": "one problem"}`))
+	var pe *iotapi.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, []iotapi.Detail{{Message: "one problem"}}, pe.Failures)
+	assert.Equal(t, "tiot: 207 with 1 failed item: one problem", err.Error())
+
+	huge := `{"errors": ["x"], "pad": "` + strings.Repeat("a", iotapi.BodyLimit) + `"}`
+	resp = fixture.Response(t, 200, huge)
+	assert.ErrorIs(t, tiot.CheckPartial(resp), iotapi.ErrBodyTooLarge, "cannot say there are no failures it did not read")
+	fixture.AssertBodyIntact(t, resp, []byte(huge))
 }
 
 func TestCheckResponse_500MayBeClientError(t *testing.T) {

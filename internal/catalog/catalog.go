@@ -1,6 +1,11 @@
 // Package catalog turns the golden fixtures under testdata/ into Go source
 // for iotapitest, so the simulator answers with exactly the bytes the
 // decoders are tested against.
+//
+// A fixture is a raw HTTP/1.1 response: status line, headers, a blank line
+// and the body, byte for byte. Lines starting with '#' before the status
+// line are comments (where the response comes from); they are not part of
+// the response.
 package catalog
 
 import (
@@ -66,10 +71,30 @@ func read(file string) (*http.Response, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	return Parse(raw, nil)
+}
+
+// Parse reads a fixture: it skips the leading comment lines, parses the
+// response as a reply to req (which may be nil) and returns it with its
+// exact body bytes; resp.Body is left drained.
+func Parse(raw []byte, req *http.Request) (resp *http.Response, body []byte, err error) {
+	_, raw = Comment(raw)
+	resp, err = http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), req)
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, err = io.ReadAll(resp.Body)
 	return resp, body, err
+}
+
+// Comment splits a fixture into its leading comment, without the '#'
+// markers, and the raw response that follows it.
+func Comment(raw []byte) (comment string, rest []byte) {
+	var lines []string
+	for len(raw) > 0 && raw[0] == '#' {
+		line, after, _ := bytes.Cut(raw, []byte("\n"))
+		lines = append(lines, strings.TrimSpace(strings.TrimPrefix(strings.TrimRight(string(line), "\r"), "#")))
+		raw = after
+	}
+	return strings.Join(lines, "\n"), raw
 }

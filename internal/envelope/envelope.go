@@ -1,10 +1,9 @@
-// Package envelope holds what the vendor decoders share: the tolerant
-// reading of nested error lists and small helpers over jsonx.Text.
+// Package envelope holds what the vendor decoders share: the rule that
+// settles a vendor code against the HTTP status, the tolerant reading of
+// nested error lists, and small helpers over jsonx.Value.
 package envelope
 
 import (
-	"encoding/json"
-
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/internal/jsonx"
 )
@@ -12,111 +11,98 @@ import (
 // MaxDetails bounds how many nested errors are kept from one body.
 const MaxDetails = 100
 
-// item is the union of the keys vendors use for one nested error.
-type item struct {
-	Code        jsonx.Text `json:"code"`
-	ErrorCode   jsonx.Text `json:"error_code"`
-	Type        jsonx.Text `json:"type"`
-	ErrorToken  jsonx.Text `json:"error_token"`
-	Field       jsonx.Text `json:"field"`
-	Name        jsonx.Text `json:"name"`
-	Parameter   jsonx.Text `json:"parameter"`
-	Pointer     jsonx.Text `json:"pointer"`
-	Message     jsonx.Text `json:"message"`
-	Detail      jsonx.Text `json:"detail"`
-	Reason      jsonx.Text `json:"reason"`
-	Description jsonx.Text `json:"description"`
-}
-
-func (it *item) detail() iotapi.Detail {
-	return iotapi.Detail{
-		Code:    First(it.ErrorCode, it.Code),
-		Type:    First(it.ErrorToken, it.Type),
-		Field:   First(it.Field, it.Name, it.Parameter, it.Pointer),
-		Message: First(it.Message, it.Detail, it.Reason, it.Description),
-	}
-}
-
-// Details is a nested error list as vendors send it: an array of objects
+// Details reads a nested error list as vendors send it: an array of objects
 // or strings, a single object, or a single string. Items of any other JSON
-// type, and empty ones, are skipped; at most MaxDetails are kept. Decoding
-// into Details never fails.
-type Details []iotapi.Detail
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (ds *Details) UnmarshalJSON(b []byte) error {
-	b = trim(b)
-	if len(b) == 0 {
-		return nil
-	}
-	switch b[0] {
-	case '[':
-		var list []entry
-		if json.Unmarshal(b, &list) != nil {
-			return nil
-		}
-		for _, e := range list {
-			if len(*ds) == MaxDetails {
+// type, and empty ones, are skipped; at most MaxDetails are kept. It
+// returns nil when there is nothing to keep.
+func Details(v jsonx.Value) []iotapi.Detail {
+	switch v.Kind() {
+	case jsonx.KindArray:
+		var ds []iotapi.Detail
+		for it := range v.Items() {
+			if len(ds) == MaxDetails {
 				break
 			}
-			if e.ok {
-				*ds = append(*ds, e.d)
+			if d, ok := DetailOf(it); ok {
+				ds = append(ds, d)
 			}
 		}
-	case '{', '"':
-		var e entry
-		if e.UnmarshalJSON(b) == nil && e.ok {
-			*ds = Details{e.d}
+		return ds
+	case jsonx.KindObject, jsonx.KindString:
+		if d, ok := DetailOf(v); ok {
+			return []iotapi.Detail{d}
 		}
 	}
 	return nil
 }
 
-// entry is one item of a nested error list.
-type entry struct {
-	d  iotapi.Detail
-	ok bool
-}
-
-// UnmarshalJSON reads an object or a string; it never fails, so one odd
-// item cannot spoil the list.
-func (e *entry) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case '{':
-		var it item
-		if json.Unmarshal(b, &it) == nil {
-			e.d = it.detail()
-			e.ok = e.d != (iotapi.Detail{})
+// DetailOf reads one nested error: an object with the keys vendors use
+// (code or error_code, else status; error_token, else title, else type;
+// field, name, parameter or pointer; message, detail, reason or
+// description), or a string, which is its Message. ok is false for a value
+// of another type or one that says nothing.
+func DetailOf(v jsonx.Value) (d iotapi.Detail, ok bool) {
+	switch v.Kind() {
+	case jsonx.KindString:
+		d.Message = v.Text()
+	case jsonx.KindObject:
+		var code, errorCode, status, typ, token, title, field, name, param, pointer, msg, detail, reason, desc jsonx.Value
+		for k, m := range v.Members() {
+			switch {
+			case k.Is("code"):
+				code = m
+			case k.Is("error_code"):
+				errorCode = m
+			case k.Is("status"):
+				status = m
+			case k.Is("type"):
+				typ = m
+			case k.Is("error_token"):
+				token = m
+			case k.Is("title"):
+				title = m
+			case k.Is("field"):
+				field = m
+			case k.Is("name"):
+				name = m
+			case k.Is("parameter"):
+				param = m
+			case k.Is("pointer"):
+				pointer = m
+			case k.Is("message"):
+				msg = m
+			case k.Is("detail"):
+				detail = m
+			case k.Is("reason"):
+				reason = m
+			case k.Is("description"):
+				desc = m
+			}
 		}
-	case '"':
-		var t jsonx.Text
-		_ = t.UnmarshalJSON(b)
-		e.d, e.ok = iotapi.Detail{Message: string(t)}, t != ""
+		d = iotapi.Detail{
+			Code:    First(errorCode, code, status),
+			Type:    First(token, title, typ),
+			Field:   First(field, name, param, pointer),
+			Message: First(msg, detail, reason, desc),
+		}
 	}
-	return nil
+	return d, d != (iotapi.Detail{})
 }
 
-// First returns the first non-empty text, or "".
-func First(texts ...jsonx.Text) string {
-	for _, t := range texts {
-		if t != "" {
-			return string(t)
+// First returns the text of the first value whose text is not empty, or "".
+func First(vs ...jsonx.Value) string {
+	for _, v := range vs {
+		if t := v.Text(); t != "" {
+			return t
 		}
 	}
 	return ""
 }
 
-// Set assigns t to *dst when t is not empty, so a decoder never erases what
-// the status or headers already said.
-func Set(dst *string, t jsonx.Text) {
-	if t != "" {
-		*dst = string(t)
+// Set assigns v's text to *dst when it is not empty, so a decoder never
+// erases what the status or headers already said.
+func Set(dst *string, v jsonx.Value) {
+	if t := v.Text(); t != "" {
+		*dst = t
 	}
-}
-
-func trim(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }

@@ -1,6 +1,11 @@
 // Package jsonx reads vendor JSON tolerantly: a field of another type than
-// documented is read as text, and the trailing commas some vendors put in
-// their examples are forgiven.
+// documented is read as text, and a leading byte order mark and the
+// trailing commas some vendors put in their examples are forgiven.
+//
+// Decoders check a body once with [Parse] and read the members they need
+// from the [Value] it returns, without decoding anything they do not keep;
+// [Text] and [Unmarshal] serve code that decodes into structs with
+// encoding/json.
 package jsonx
 
 import (
@@ -9,7 +14,6 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Text is a JSON value read as text, whatever its JSON type: a string as
@@ -20,31 +24,7 @@ type Text string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Text) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
-	switch c := b[0]; {
-	case c == '"':
-		if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
-			*t = Text(b[1 : len(b)-1])
-			return nil
-		}
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			*t = Text(s)
-		}
-	case c == 'n':
-		*t = ""
-	case c == '-' || (c >= '0' && c <= '9'):
-		*t = Text(Number(b))
-	case c == '{' || c == '[':
-		var buf bytes.Buffer
-		if json.Compact(&buf, b) == nil {
-			*t = Text(buf.String())
-		}
-	default:
-		*t = Text(b)
-	}
+	*t = Text(text(b))
 	return nil
 }
 
@@ -73,9 +53,15 @@ func Number(b []byte) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// Unmarshal is json.Unmarshal, retried once with trailing commas removed
-// when the first attempt finds a syntax error.
+// bom is the UTF-8 byte order mark, which some servers put before a JSON
+// body although RFC 8259 forbids it.
+const bom = "\ufeff"
+
+// Unmarshal is json.Unmarshal with a leading UTF-8 byte order mark
+// skipped, retried once with trailing commas removed when the first
+// attempt finds a syntax error.
 func Unmarshal(data []byte, v any) error {
+	data = bytes.TrimPrefix(data, []byte(bom))
 	err := json.Unmarshal(data, v)
 	var syn *json.SyntaxError
 	if err == nil || !errors.As(err, &syn) || !LooksLikeJSON(data) {

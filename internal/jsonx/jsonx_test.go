@@ -49,6 +49,13 @@ func TestUnmarshal_TrailingCommas(t *testing.T) {
 	assert.Equal(t, []string{"x", "y"}, v.List)
 }
 
+func TestUnmarshal_ByteOrderMark(t *testing.T) {
+	var v struct{ Code Text }
+	require.NoError(t, Unmarshal([]byte("\ufeff{\"code\": 409,}"), &v))
+	assert.Equal(t, "409", string(v.Code))
+	assert.Error(t, Unmarshal([]byte("\ufeff\ufeff{}"), &v), "one mark is skipped, not any number")
+}
+
 func TestUnmarshal_StillFailsOnGarbage(t *testing.T) {
 	var v struct{ A Text }
 	for _, s := range []string{``, `{`, `{"A": "x"`, `<html>`, `{"A":,}`} {

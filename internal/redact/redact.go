@@ -3,6 +3,7 @@
 package redact
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,44 +12,97 @@ import (
 // Mask replaces a secret value.
 const Mask = "REDACTED"
 
-// secretParts are substrings that mark a header or parameter name as secret.
-var secretParts = []string{
-	"authorization", "cookie", "token", "secret", "password", "passwd",
-	"apikey", "api-key", "api_key", "session", "signature", "credential",
-	"private",
+// secretParts are substrings that mark a header or parameter name as
+// secret, in lower case.
+var secretParts = [][]byte{
+	[]byte("authorization"), []byte("cookie"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
+	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("session"), []byte("signature"), []byte("credential"),
+	[]byte("private"),
 }
 
 // secretNames are whole names that are secret although they contain none of
 // secretParts.
 var secretNames = map[string]bool{"key": true, "sig": true, "code": true, "auth": true, "pass": true}
 
+// plainHeaders are canonical names of common response headers that carry
+// no credential, so that IsSecret answers for them with one lookup. Each is
+// one that the substring rules below also find plain (a test holds them to
+// it).
+var plainHeaders = map[string]bool{
+	"Accept-Ranges": true, "Access-Control-Allow-Origin": true, "Age": true, "Cache-Control": true,
+	"Connection": true, "Content-Encoding": true, "Content-Language": true, "Content-Length": true,
+	"Content-Type": true, "Date": true, "Etag": true, "Expires": true, "Last-Modified": true, "Location": true,
+	"Pragma": true, "Request-Id": true, "Retry-After": true, "Server": true, "Strict-Transport-Security": true,
+	"Traceparent": true, "Traceresponse": true, "Transfer-Encoding": true, "Vary": true, "Via": true,
+	"X-Amz-Apigw-Id": true, "X-Amz-Cf-Id": true, "X-Amz-Cf-Pop": true, "X-Amzn-Errortype": true,
+	"X-Amzn-Requestid": true, "X-Amzn-Trace-Id": true, "X-Cache": true, "X-Content-Type-Options": true,
+	"X-Correlation-Id": true, "X-Frame-Options": true, "X-Kong-Proxy-Latency": true, "X-Kong-Request-Id": true,
+	"X-Kong-Upstream-Latency": true, "X-Powered-By": true, "X-Ratelimit-Limit": true,
+	"X-Ratelimit-Remaining": true, "X-Ratelimit-Reset": true, "X-Request-Id": true, "X-Tardis-Traceid": true,
+	"X-Trace-Id": true, "X-Xss-Protection": true,
+}
+
 // IsSecret reports whether a header or query parameter called name carries a
-// credential.
+// credential. It does not allocate for names of up to 64 bytes.
 func IsSecret(name string) bool {
-	n := strings.ToLower(name)
-	if secretNames[n] {
+	if plainHeaders[name] {
+		return false
+	}
+	return isSecret(name)
+}
+
+func isSecret(name string) bool {
+	var buf [64]byte
+	var lower []byte
+	if len(name) <= len(buf) {
+		lower = buf[:len(name)]
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+	} else {
+		lower = []byte(strings.ToLower(name))
+	}
+	if secretNames[string(lower)] {
 		return true
 	}
 	for _, p := range secretParts {
-		if strings.Contains(n, p) {
+		if bytes.Contains(lower, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// Header returns a copy of h with every secret value replaced by Mask.
+// Header returns a copy of h with every secret value replaced by Mask. Like
+// http.Header.Clone it makes two allocations (the map and one array for all
+// values) and keeps nil values nil.
 func Header(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
-	out := h.Clone()
-	for name, vs := range out {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	values := make([]string, n)
+	out := make(http.Header, len(h))
+	for name, vs := range h {
+		if vs == nil {
+			out[name] = nil
+			continue
+		}
+		n := copy(values, vs)
 		if IsSecret(name) {
-			for i := range vs {
-				vs[i] = Mask
+			for i := range values[:n] {
+				values[i] = Mask
 			}
 		}
+		out[name] = values[:n:n]
+		values = values[n:]
 	}
 	return out
 }

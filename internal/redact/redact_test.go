@@ -3,6 +3,7 @@ package redact
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,4 +36,31 @@ func TestURL(t *testing.T) {
 	assert.NotContains(t, got, "s3cr3t")
 	assert.NotContains(t, got, "pw")
 	assert.Equal(t, "", URL(nil))
+}
+
+func TestIsSecret_LongAndOddNames(t *testing.T) {
+	assert.True(t, IsSecret("X-"+strings.Repeat("Padding-", 20)+"Token"), "past the stack buffer")
+	assert.False(t, IsSecret(strings.Repeat("X", 100)))
+	assert.True(t, IsSecret("KEY"))
+	assert.False(t, IsSecret("Keys"))
+	assert.False(t, IsSecret(""))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { IsSecret("X-Amzn-Requestid") }))
+}
+
+func TestHeader_CopyIsIndependent(t *testing.T) {
+	h := http.Header{"A": {"1", "2"}, "Nil": nil, "Empty": {}, "X-Api-Key": {"k"}}
+	got := Header(h)
+	assert.Equal(t, http.Header{"A": {"1", "2"}, "Nil": nil, "Empty": {}, "X-Api-Key": {Mask}}, got)
+	got["A"][0] = "changed"
+	got["A"] = append(got["A"], "3")
+	assert.Equal(t, []string{"1", "2"}, h["A"], "the original is not modified")
+	assert.Equal(t, []string{}, got["Empty"])
+	assert.Equal(t, []string{Mask}, got["X-Api-Key"], "appending to one header does not overwrite another")
+}
+
+func TestIsSecret_PlainHeadersArePlainByTheRules(t *testing.T) {
+	for name := range plainHeaders {
+		assert.False(t, isSecret(name), name)
+		assert.Equal(t, http.CanonicalHeaderKey(name), name, "plainHeaders holds canonical names")
+	}
 }
