@@ -2,6 +2,7 @@ package iotapi
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/iotapi/iotapi/internal/redact"
@@ -14,7 +15,8 @@ import (
 // values, credentials in URLs and after "Bearer".
 func (e *APIError) redactEchoes(req *http.Request) {
 	if req != nil {
-		e.Redact(requestSecrets(req)...)
+		var buf [16]string
+		e.Redact(appendRequestSecrets(buf[:0], req)...)
 	}
 	for _, f := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
 		*f = redact.Text(*f)
@@ -32,12 +34,11 @@ func (e *APIError) redactEchoes(req *http.Request) {
 	}
 }
 
-// requestSecrets returns the credentials a request carries: the values of
-// its secret headers (and the credential of an Authorization or
-// Proxy-Authorization scheme, and each cookie's value), of its secret
-// query parameters, and its user information.
-func requestSecrets(req *http.Request) []string {
-	var out []string
+// appendRequestSecrets appends the credentials a request carries to out:
+// the values of its secret headers (and the credential of an
+// Authorization or Proxy-Authorization scheme, and each cookie's value),
+// of its secret query parameters, and its user information.
+func appendRequestSecrets(out []string, req *http.Request) []string {
 	for name, vs := range req.Header {
 		if !redact.IsSecret(name) {
 			continue
@@ -56,17 +57,26 @@ func requestSecrets(req *http.Request) []string {
 			}
 		}
 	}
-	if u := req.URL; u != nil {
-		if u.User != nil {
-			out = append(out, u.User.Username())
-			if p, ok := u.User.Password(); ok {
-				out = append(out, p)
-			}
+	u := req.URL
+	if u == nil {
+		return out
+	}
+	if u.User != nil {
+		out = append(out, u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
 		}
-		for name, vs := range u.Query() {
-			if redact.IsSecret(name) {
-				out = append(out, vs...)
+	}
+	for _, param := range strings.Split(u.RawQuery, "&") {
+		name, value, ok := strings.Cut(param, "=")
+		if !ok || value == "" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil && redact.IsSecret(n) {
+			if v, err := url.QueryUnescape(value); err == nil {
+				out = append(out, v)
 			}
+			out = append(out, value) // as sent, escaped
 		}
 	}
 	return out

@@ -14,6 +14,9 @@ func Text(s string) string {
 	if !strings.Contains(s, "://") && !strings.Contains(s, "Bearer ") && !strings.Contains(s, "Basic ") {
 		return s
 	}
+	if !strings.ContainsAny(s, "@?=") && !strings.Contains(s, "Bearer ") && !strings.Contains(s, "Basic ") {
+		return s // URLs without user information or parameters
+	}
 	var b strings.Builder
 	for len(s) > 0 {
 		i := nextSecretStart(s)
@@ -82,6 +85,9 @@ func isSchemeByte(c byte) bool {
 func textURL(raw string) string {
 	trimmed := strings.TrimRight(raw, ".,;:)]}")
 	tail := raw[len(trimmed):]
+	if !strings.ContainsAny(trimmed, "@?=") {
+		return raw // no user information, query or parameters: nothing to redact
+	}
 	u, err := url.Parse(trimmed)
 	if err != nil || u.Host == "" {
 		scheme, rest, _ := strings.Cut(trimmed, "://")
