@@ -140,7 +140,7 @@ func TestTokenCache_DegradesWhenRedisIsDown(t *testing.T) {
 	var logs bytes.Buffer
 	cache := redisx.NewTokenCache(dead, "k", redisx.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	var fetches atomic.Int64
-	fetch := func() (*oauth2.Token, error) {
+	fetch := func(context.Context) (*oauth2.Token, error) {
 		fetches.Add(1)
 		return &oauth2.Token{AccessToken: "local", Expiry: time.Now().Add(time.Hour)}, nil
 	}
@@ -160,7 +160,7 @@ func TestTokenCache_HolderDiesLockExpires(t *testing.T) {
 	require.NoError(t, rdb.Set(context.Background(), key+":token:lock", "dead-replica", 300*time.Millisecond).Err())
 	cache := redisx.NewTokenCache(newRedis(t), key, redisx.WithLockTTL(300*time.Millisecond))
 	start := time.Now()
-	tok, err := cache.Token(context.Background(), "", func() (*oauth2.Token, error) {
+	tok, err := cache.Token(context.Background(), "", func(context.Context) (*oauth2.Token, error) {
 		return &oauth2.Token{AccessToken: "fresh", Expiry: time.Now().Add(time.Hour)}, nil
 	})
 	require.NoError(t, err)
@@ -175,7 +175,7 @@ func TestTokenCache_WaitEndsWithContext(t *testing.T) {
 	cache := redisx.NewTokenCache(newRedis(t), key)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := cache.Token(ctx, "", func() (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil })
+	_, err := cache.Token(ctx, "", func(context.Context) (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -190,7 +190,7 @@ func TestTokenCache_OneCallerGivingUpDoesNotFailTheOthers(t *testing.T) {
 		rdb.Set(context.Background(), key+":token", raw, 0)
 	}()
 	cache := redisx.NewTokenCache(newRedis(t), key)
-	never := func() (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil }
+	never := func(context.Context) (*oauth2.Token, error) { t.Error("fetched without the lock"); return nil, nil }
 
 	impatient, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
