@@ -4,7 +4,7 @@ go 1.23.0
 
 require (
 	github.com/go-redis/redis_rate/v10 v10.0.1
-	github.com/iotapi/iotapi v0.0.0
+	github.com/iotapi/iotapi v0.1.0
 	github.com/redis/go-redis/v9 v9.18.0
 	github.com/stretchr/testify v1.11.1
 	golang.org/x/oauth2 v0.30.0
@@ -22,7 +22,3 @@ require (
 	golang.org/x/time v0.12.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
-
-// Until the core module is tagged, this module builds against the core in
-// the same repository.
-replace github.com/iotapi/iotapi => ../

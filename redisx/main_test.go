@@ -14,7 +14,7 @@ import (
 func TestMain(m *testing.M) { redistest.Main(m) }
 
 // newRedis returns a client of its own (as a replica would have) on the
-// test Redis, or skips.
+// test Redis.
 func newRedis(t *testing.T) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: redistest.Require(t)})

@@ -4,6 +4,8 @@ package redistest
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -14,26 +16,41 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Addr is the Redis address for the tests, set by Main; empty when none
-// could be had.
+// Addr is the Redis address for the tests, set by Main; empty when there
+// is no Redis, in which case no test runs.
 var Addr string
 
-// Main runs the tests with a Redis: REDIS_ADDR, or a redis-server started
-// here and stopped afterwards. Without one, tests that need it skip;
-// under CI=true the run fails instead.
+// errNoRedis reports that neither REDIS_ADDR nor redis-server was found.
+var errNoRedis = errors.New("no REDIS_ADDR, and no redis-server on the PATH")
+
+// Main runs the package's tests with a real Redis: REDIS_ADDR, or a
+// redis-server from the PATH started here and stopped afterwards. A Redis
+// that is there but does not answer fails the run.
+//
+// Without any Redis, none of the package's tests run (it sets -test.run
+// to match nothing), so go test ends the package's line with "[no tests
+// to run]". That mark is the only thing go test prints for a passing
+// package outside -v: a test that skipped would pass unseen. Under
+// CI=true a missing Redis fails the run instead.
 func Main(m *testing.M) {
-	Addr = os.Getenv("REDIS_ADDR")
-	var stop func()
-	if Addr == "" {
-		var err error
-		if Addr, stop, err = start(); err != nil {
-			if os.Getenv("CI") == "true" {
-				fmt.Fprintln(os.Stderr, "redistest: no Redis in CI:", err)
-				os.Exit(1)
-			}
-			fmt.Fprintln(os.Stderr, "redistest: tests that need Redis will skip:", err)
+	flag.Parse()
+	addr, stop, err := find()
+	switch {
+	case errors.Is(err, errNoRedis) && os.Getenv("CI") != "true":
+		fmt.Fprintln(os.Stderr, "redistest: no tests run without Redis:", err,
+			"(apt-get install redis-server, or set REDIS_ADDR)")
+		if err := errors.Join(flag.Set("test.run", "^$"), flag.Set("test.bench", "")); err != nil {
+			fmt.Fprintln(os.Stderr, "redistest:", err)
+			os.Exit(2)
 		}
+	case errors.Is(err, errNoRedis):
+		fmt.Fprintln(os.Stderr, "redistest: CI=true needs a Redis:", err)
+		os.Exit(1)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "redistest:", err)
+		os.Exit(1)
 	}
+	Addr = addr
 	code := m.Run()
 	if stop != nil {
 		stop()
@@ -41,22 +58,35 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// Require skips the test when there is no Redis.
+// Require returns the Redis address. Main has made sure there is one
+// before any test runs, so a test that finds none was run without Main.
 func Require(t testing.TB) string {
 	t.Helper()
 	if Addr == "" {
-		t.Skip("no Redis")
+		t.Fatal("redistest: no Redis: the package's TestMain must call redistest.Main")
 	}
 	return Addr
 }
 
-// start runs redis-server on a free loopback port, without persistence,
-// and waits until it answers.
-func start() (string, func(), error) {
+// find returns the Redis to test against, and a function that stops it
+// when it was started here.
+func find() (addr string, stop func(), err error) {
+	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
+		if err := ping(addr, 2*time.Second); err != nil {
+			return "", nil, fmt.Errorf("REDIS_ADDR=%s does not answer: %w", addr, err)
+		}
+		return addr, nil, nil
+	}
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		return "", nil, err
+		return "", nil, errNoRedis
 	}
+	return start(bin)
+}
+
+// start runs redis-server on a free loopback port, without persistence,
+// and waits until it answers.
+func start(bin string) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -65,18 +95,29 @@ func start() (string, func(), error) {
 	ln.Close()
 	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("%s did not start: %w", bin, err)
 	}
 	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := ping(addr, 5*time.Second); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("%s on %s did not answer: %w", bin, addr, err)
+	}
+	return addr, stop, nil
+}
+
+// ping waits up to d for the Redis at addr to answer PING.
+func ping(addr string, d time.Duration) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	for i := 0; i < 100; i++ {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return addr, stop, nil
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	stop()
-	return "", nil, fmt.Errorf("redis-server on %s did not answer", addr)
 }
