@@ -12,17 +12,34 @@ import (
 // Mask replaces a secret value.
 const Mask = "REDACTED"
 
-// secretParts are substrings that mark a header or parameter name as
-// secret, in lower case.
+// The credential vocabulary, after the conventions of the major API
+// gateways and clouds: AWS (Authorization, X-Amz-Security-Token,
+// X-Amz-Credential and X-Amz-Signature, AWSAccessKeyId, x-api-key on API
+// Gateway), Azure (Ocp-Apim-Subscription-Key and subscription-key on API
+// Management, x-functions-key and code on Functions, api-key, sig in a SAS),
+// Google (key, x-goog-api-key, X-Goog-Credential and X-Goog-Signature),
+// Kong and Apigee (apikey), Cloudflare (X-Auth-Key, CF-Access-Client-Secret),
+// GitLab (Private-Token), Vault and Consul (X-Vault-Token, X-Consul-Token),
+// webhook signatures (X-Hub-Signature, X-Shopify-Hmac-Sha256), OAuth2
+// (access_token, refresh_token, id_token, client_secret, client_assertion,
+// code) and sessions (Cookie, Set-Cookie, session ids). A name is compared
+// in lower case with its separators ('-', '_', '.', ' ') removed, so
+// X-API-Key, x_api_key, api.key and API Key are one name.
+
+// secretParts are substrings that mark a normalized name as secret.
 var secretParts = [][]byte{
 	[]byte("authorization"), []byte("cookie"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
-	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("session"), []byte("signature"), []byte("credential"),
-	[]byte("private"),
+	[]byte("passphrase"), []byte("passcode"), []byte("apikey"), []byte("accesskey"), []byte("session"), []byte("signature"),
+	[]byte("credential"), []byte("private"), []byte("assertion"), []byte("hmac"),
 }
 
-// secretNames are whole names that are secret although they contain none of
-// secretParts.
-var secretNames = map[string]bool{"key": true, "sig": true, "code": true, "auth": true, "pass": true}
+// secretNames are whole normalized names that are secret although they
+// contain none of secretParts.
+var secretNames = map[string]bool{"key": true, "sig": true, "code": true, "auth": true, "pass": true, "pwd": true,
+	"jwt": true, "otp": true}
+
+// plainKeys end in "key" and carry no credential.
+var plainKeys = map[string]bool{"idempotencykey": true, "xidempotencykey": true}
 
 // plainHeaders are canonical names of common response headers that carry
 // no credential, so that IsSecret answers for them with one lookup. Each is
@@ -53,28 +70,29 @@ func IsSecret(name string) bool {
 
 func isSecret(name string) bool {
 	var buf [64]byte
-	var lower []byte
+	var norm []byte
 	if len(name) <= len(buf) {
-		lower = buf[:len(name)]
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lower[i] = c
-		}
-	} else {
-		lower = []byte(strings.ToLower(name))
+		norm = buf[:0]
 	}
-	if secretNames[string(lower)] {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		norm = append(norm, c)
+	}
+	if secretNames[string(norm)] {
 		return true
 	}
 	for _, p := range secretParts {
-		if bytes.Contains(lower, p) {
+		if bytes.Contains(norm, p) {
 			return true
 		}
 	}
-	return false
+	return bytes.HasSuffix(norm, []byte("key")) && !plainKeys[string(norm)]
 }
 
 // Header returns a copy of h with every secret value replaced by Mask. Like
@@ -123,19 +141,29 @@ func URL(u *url.URL) string {
 }
 
 // Query returns a raw query string with secret values replaced by Mask,
-// keeping the order and spelling of everything else. A parameter whose name
-// cannot be decoded is masked whole.
+// keeping the order and spelling of everything else. Parameters are
+// separated by '&' or ';' (some servers take either). A parameter whose
+// name cannot be decoded is masked whole.
 func Query(raw string) string {
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		name, _, hasValue := strings.Cut(p, "=")
+	var b strings.Builder
+	for raw != "" {
+		i := strings.IndexAny(raw, "&;")
+		param, sep := raw, ""
+		if i >= 0 {
+			param, sep, raw = raw[:i], raw[i:i+1], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		name, _, hasValue := strings.Cut(param, "=")
 		dec, err := url.QueryUnescape(name)
 		switch {
 		case err != nil:
-			parts[i] = Mask
+			param = Mask
 		case IsSecret(dec) && hasValue:
-			parts[i] = name + "=" + Mask
+			param = name + "=" + Mask
 		}
+		b.WriteString(param)
+		b.WriteString(sep)
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }

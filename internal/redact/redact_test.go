@@ -64,3 +64,48 @@ func TestIsSecret_PlainHeadersArePlainByTheRules(t *testing.T) {
 		assert.Equal(t, http.CanonicalHeaderKey(name), name, "plainHeaders holds canonical names")
 	}
 }
+
+// The credential vocabulary of the major gateways and clouds, as header
+// and query names, in any case and with any separator.
+func TestIsSecret_Vocabulary(t *testing.T) {
+	secret := []string{
+		// AWS
+		"Authorization", "X-Amz-Security-Token", "X-Amz-Credential", "X-Amz-Signature", "AWSAccessKeyId",
+		"Signature", "x-api-key", "aws_access_key_id", "aws_secret_access_key", "X-Amz-Server-Side-Encryption-Customer-Key",
+		// Azure
+		"Ocp-Apim-Subscription-Key", "subscription-key", "x-functions-key", "code", "api-key", "sig",
+		"x-ms-client-secret",
+		// Google
+		"key", "x-goog-api-key", "X-Goog-Credential", "X-Goog-Signature",
+		// Kong, Apigee, Tyk, Cloudflare, GitLab, Vault, Consul
+		"apikey", "ApiKey", "x-apikey", "X-Tyk-Authorization", "X-Auth-Key", "CF-Access-Client-Secret",
+		"cf-access-token", "Private-Token", "X-Gitlab-Token", "X-Vault-Token", "X-Consul-Token",
+		// webhooks
+		"X-Hub-Signature", "X-Hub-Signature-256", "X-Shopify-Hmac-Sha256", "Stripe-Signature",
+		// OAuth2, sessions, generic
+		"access_token", "refresh_token", "id_token", "client_secret", "client_assertion", "Cookie", "Set-Cookie",
+		"Proxy-Authorization", "JSESSIONID", "session_id", "X-Session-Token", "X-CSRF-Token", "X-XSRF-TOKEN",
+		"password", "passwd", "pwd", "pass", "passphrase", "jwt", "otp", "private_key", "X-Auth-Token",
+		"X-Access-Token", "X-API-Token", "secret", "token", "auth",
+		// separators and case
+		"API_KEY", "Api.Key", "api key", "X_API_KEY", "CLIENT-SECRET",
+	}
+	for _, name := range secret {
+		assert.True(t, IsSecret(name), name)
+	}
+	plain := []string{
+		"Content-Type", "X-Request-Id", "Retry-After", "page", "X-Amzn-Errortype", "Www-Authenticate", "limit",
+		"Idempotency-Key", "X-Idempotency-Key", "Keys", "Location", "X-Ratelimit-Remaining", "Traceparent",
+		"X-Amz-Date", "X-Amz-Content-Sha256", "sort", "filter", "Accept", "X-Auth-Email",
+	}
+	for _, name := range plain {
+		assert.False(t, IsSecret(name), name)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { IsSecret("Ocp-Apim-Subscription-Key") }))
+}
+
+func TestQuery_Separators(t *testing.T) {
+	assert.Equal(t, "a=1;api_key=REDACTED&b=2;sig=REDACTED", Query("a=1;api_key=s3cr3t&b=2;sig=s3cr3t"))
+	assert.Equal(t, "a=1&&b", Query("a=1&&b"))
+	assert.Equal(t, "", Query(""))
+}
