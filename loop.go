@@ -312,7 +312,7 @@ func (c *call) observeResponse(resp *http.Response) {
 	}
 	*a = attempt{status: resp.StatusCode}
 	if a.status >= 400 {
-		a.failure = c.e.vendor.decodeError(resp)
+		a.failure = c.e.vendor.DecodeError(resp)
 		a.rule, _ = c.e.vendor.Rule(a.status)
 		a.failure.Redact(c.token) // a vendor that echoes the token
 	}

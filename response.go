@@ -33,8 +33,12 @@ func init() { clock.Now = func() time.Time { return now() } }
 // put back: the caller can still read every byte of it.
 //
 // Vendor decoders start from it; it is exported for vendors this library
-// does not ship.
+// does not ship. A nil response gives an *APIError with status 0 and Kind
+// Unknown that says so.
 func NewAPIError(vendor string, resp *http.Response) *APIError {
+	if resp == nil {
+		return &APIError{Vendor: vendor, Message: errNilResponse.Error()}
+	}
 	e := &APIError{
 		Vendor:     vendor,
 		StatusCode: resp.StatusCode,

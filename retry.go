@@ -106,7 +106,7 @@ func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc)
 	if resp != nil {
 		defer drain(resp.Body)
 		if o.failure == nil { // 1xx or 3xx: not decoded while retrying
-			o.failure = c.engine.vendor.decodeError(resp)
+			o.failure = c.engine.vendor.DecodeError(resp)
 		}
 	}
 	return nil, c.engine.failure(req, o)

@@ -291,7 +291,7 @@ func RetrieveAPIError(v Vendor, re *oauth2.RetrieveError) *APIError {
 		resp.Body = io.NopCloser(bytes.NewReader(re.Body))
 		resp.ContentLength = int64(len(re.Body))
 	}
-	apiErr := v.decodeError(&resp)
+	apiErr := v.DecodeError(&resp)
 	if apiErr.Message == "" && re.ErrorDescription != "" {
 		apiErr.Message = re.ErrorDescription
 	}

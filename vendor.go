@@ -77,11 +77,16 @@ func (v Vendor) CheckResponse(resp *http.Response) error {
 		}
 		return nil
 	}
-	return v.decodeError(resp)
+	return v.DecodeError(resp)
 }
 
-// decodeError builds the *APIError for a response the caller treats as failed.
-func (v Vendor) decodeError(resp *http.Response) *APIError {
+// DecodeError decodes resp as a failed response, whatever its status, as
+// CheckResponse decodes a non-2xx one: for a response the caller knows
+// failed although its status says otherwise (a Tellus 200 whose envelope
+// carries an error code). It reads at most BodyLimit bytes of the body and
+// puts the body back. Whatever the vendor echoes of the request's
+// credentials is redacted from every field.
+func (v Vendor) DecodeError(resp *http.Response) *APIError {
 	e := NewAPIError(v.name, resp)
 	if v.decode != nil {
 		v.decode(e)

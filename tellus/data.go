@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/internal/jsonx"
 )
 
@@ -25,6 +24,9 @@ func DecodeData[T any](resp *http.Response) (T, error) {
 		}
 		return zero, err
 	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
@@ -40,9 +42,7 @@ func DecodeData[T any](resp *http.Response) (T, error) {
 	// A failure code matters more than the data's shape: it is read first.
 	if env := readEnvelope(v); env.code.Text() != "" && env.code.Text() != CodeSuccess {
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		e := iotapi.NewAPIError(Name, resp)
-		apply(e, env)
-		return zero, e
+		return zero, Vendor.DecodeError(resp)
 	}
 	var data T
 	if raw := v.Get("data").Raw(); raw != nil {
