@@ -71,7 +71,9 @@ func (cfg *config) limitsFor(ctx context.Context) limits {
 	}
 	l := cfg.limits // escapes to the options: allocated only here
 	for _, o := range opts {
-		o(&l)
+		if o != nil {
+			o(&l)
+		}
 	}
 	return l
 }

@@ -110,6 +110,9 @@ func WithHooks(h Hooks) Option {
 // the call, for metrics. f must not block. It is WithHooks with a Retry
 // hook.
 func WithOnRetry(f func(RetryEvent)) Option {
+	if f == nil {
+		return func(*config) {}
+	}
 	return WithHooks(Hooks{Retry: func(_ context.Context, ev RetryEvent) { f(ev) }})
 }
 

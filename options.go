@@ -1,6 +1,7 @@
 package iotapi
 
 import (
+	"reflect"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -68,7 +69,19 @@ func newConfig(opts []Option) config {
 		rand:            randFloat,
 	}
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o(&c)
+		}
+	}
+	// A nil pointer in an interface (a nil *rate.Limiter) counts as none.
+	if isNil(c.limiter) {
+		c.limiter = nil
+	}
+	if isNil(c.tokenSource) {
+		c.tokenSource = nil
+	}
+	if isNil(c.tokenCache) {
+		c.tokenCache = nil
 	}
 	if c.tokenSource != nil && c.tokenCache == nil {
 		c.tokenCache = NewMemoryTokenCache(c.tokenMargin)
@@ -159,3 +172,16 @@ func WithMaxBufferedBody(n int64) Option {
 // MaxBufferedBodyLimit is the largest request body the client copies to
 // replay it, whatever WithMaxBufferedBody says: 1 GiB.
 const MaxBufferedBodyLimit = 1 << 30
+
+// isNil reports whether v is nil or holds a nil pointer, map, slice, func
+// or channel.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
