@@ -152,15 +152,19 @@ func portOf(u *url.URL) int {
 	return 0
 }
 
-// attrs appends the call's request attributes (method, server, URL) that
-// are set: those every span of the call starts with.
-func (c *call) attrs(to []attribute.KeyValue, withURL bool) []attribute.KeyValue {
-	for _, kv := range []attribute.KeyValue{c.method, c.original, c.address, c.port} {
+// attrs appends the call's request attributes that are set: method and
+// server, and for a span the original method and the URL, which metrics
+// leave out for their cardinality.
+func (c *call) attrs(to []attribute.KeyValue, span bool) []attribute.KeyValue {
+	for _, kv := range []attribute.KeyValue{c.method, c.address, c.port} {
 		if kv.Valid() {
 			to = append(to, kv)
 		}
 	}
-	if withURL {
+	if span {
+		if c.original.Valid() {
+			to = append(to, c.original)
+		}
 		to = append(to, c.url)
 	}
 	return to

@@ -20,6 +20,7 @@ import (
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
 	"github.com/iotapi/iotapi/iotapitest"
+	"github.com/iotapi/iotapi/otelx"
 )
 
 var (
@@ -410,6 +411,41 @@ func TestHooks_OtherMethod(t *testing.T) {
 	original, _ := attr(a[0], "http.request.method_original")
 	assert.Equal(t, "_OTHER", method.AsString())
 	assert.Equal(t, "PURGE", original.AsString())
+	n, _ := r.histogram("http.client.request.duration", attribute.String("http.request.method", "_OTHER"))
+	assert.Equal(t, uint64(1), n)
+	for _, set := range r.pointAttrs("http.client.request.duration") {
+		assert.False(t, set.HasValue("http.request.method_original"), "any text a caller sends stays out of metrics")
+	}
+}
+
+// Through iotapi.NewTransport, under the caller's own http.Client, a call
+// is traced the same way.
+func TestHooks_UnderNewTransport(t *testing.T) {
+	r := newRig(t)
+	tp := &headers{name: "traceparent"}
+	srv := httptest.NewServer(tp.wrap(iotapitest.NewPlan(
+		iotapitest.Times(1, iotapitest.Respond(iotapitest.MustLookup("dt", "503"))),
+		iotapitest.Always(iotapitest.OK(`{}`)),
+	)))
+	defer srv.Close()
+	var waits iotapitest.Waits
+	hc := &http.Client{Transport: iotapi.NewTransport(otelx.NewTransport(srv.Client().Transport, r.options()...), dt.Vendor,
+		waits.Record(), iotapi.WithHooks(otelx.Hooks(r.options()...)))}
+	resp, err := hc.Get(srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	call := r.ended("dt GET")
+	require.Len(t, call, 1)
+	attempts := r.ended("GET")
+	require.Len(t, attempts, 2)
+	seen := tp.values()
+	for i, a := range attempts {
+		assert.Equal(t, call[0].SpanContext().SpanID(), a.Parent().SpanID())
+		assert.Contains(t, seen[i], a.SpanContext().SpanID().String(), "attempt %d's span is on the wire", i+1)
+	}
+	resend, _ := attr(attempts[1], "http.request.resend_count")
+	assert.Equal(t, int64(1), resend.AsInt64())
 }
 
 // Concurrent calls each get their own spans, correctly parented, and
