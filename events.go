@@ -77,6 +77,7 @@ type RetryEvent struct {
 	StatusCode int           // its HTTP status; 0 for a transport error
 	Err        error         // its *APIError, or the transport error
 	Wait       time.Duration // the wait before the next attempt
+	Replay     bool          // the next attempt is the token replay, which WithMaxRetries does not count
 }
 
 // LimiterWait describes a wait for the rate limiter.

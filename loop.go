@@ -345,7 +345,7 @@ func (c *call) record(v verdict) {
 	}
 	if h := c.e.cfg.hooks.Retry; h != nil {
 		h(c.ctx, RetryEvent{Vendor: c.e.vendor.name, Method: c.req.Method, URL: redact.URL(c.req.URL),
-			Attempt: c.attempts, StatusCode: a.status, Err: a.cause(), Wait: c.wait})
+			Attempt: c.attempts, StatusCode: a.status, Err: a.cause(), Wait: c.wait, Replay: v.replay})
 	}
 }
 
