@@ -67,7 +67,7 @@ func appendRequestSecrets(out []string, req *http.Request) []string {
 			out = append(out, p)
 		}
 	}
-	for _, param := range strings.Split(u.RawQuery, "&") {
+	for _, param := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
 		name, value, ok := strings.Cut(param, "=")
 		if !ok || value == "" {
 			continue

@@ -1,9 +1,11 @@
 package iotapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,24 +107,44 @@ func run(t *testing.T, calls, workers int, do func() bool) int {
 
 // Planted credentials: each must stay out of everything the library prints.
 var planted = map[string]string{
-	"authorization": "bearer-PLANTED-a1",
-	"cookie":        "cookie-PLANTED-b2",
-	"access_token":  "query-PLANTED-c3",
-	"token":         "query-PLANTED-d4",
-	"client_secret": "query-PLANTED-e5",
-	"api_key":       "query-PLANTED-f6",
-	"body":          "body-PLANTED-g7",
+	"userinfo user":             "user-PLANTED-u1",
+	"userinfo password":         "pw-PLANTED-u2",
+	"authorization":             "bearer-PLANTED-a1",
+	"proxy-authorization":       "basic-PLANTED-a2",
+	"cookie":                    "cookie-PLANTED-b2",
+	"x-api-key":                 "apikey-PLANTED-h1",
+	"ocp-apim-subscription-key": "apim-PLANTED-h2",
+	"x-amz-security-token":      "amz-PLANTED-h3",
+	"private-token":             "gitlab-PLANTED-h4",
+	"access_token":              "query-PLANTED-c3",
+	"token":                     "query-PLANTED-d4",
+	"client_secret":             "query-PLANTED-e5",
+	"api_key":                   "query-PLANTED-f6",
+	"sig":                       "sas-PLANTED-q1",
+	"X-Amz-Signature":           "amzsig-PLANTED-q2",
+	"subscription-key":          "apimq-PLANTED-q3",
+	"key":                       "googkey-PLANTED-q4",
+	"apikey after ;":            "semi-PLANTED-q5",
+	"body":                      "body-PLANTED-g7",
 }
 
 // secretRequest builds a request carrying every planted credential.
 func secretRequest(t *testing.T, method, base string) *http.Request {
 	t.Helper()
-	url := fmt.Sprintf("%s/v1/things?access_token=%s&token=%s&client_secret=%s&api_key=%s&page=2",
-		base, planted["access_token"], planted["token"], planted["client_secret"], planted["api_key"])
-	req, err := http.NewRequest(method, url, strings.NewReader(`{"password":"`+planted["body"]+`"}`))
+	userinfo := url.UserPassword(planted["userinfo user"], planted["userinfo password"]).String() + "@"
+	u := strings.Replace(base, "://", "://"+userinfo, 1) + fmt.Sprintf(
+		"/v1/things?access_token=%s&token=%s&client_secret=%s&api_key=%s&sig=%s&X-Amz-Signature=%s&subscription-key=%s&key=%s&page=2;apikey=%s",
+		planted["access_token"], planted["token"], planted["client_secret"], planted["api_key"], planted["sig"],
+		planted["X-Amz-Signature"], planted["subscription-key"], planted["key"], planted["apikey after ;"])
+	req, err := http.NewRequest(method, u, strings.NewReader(`{"password":"`+planted["body"]+`"}`))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+planted["authorization"])
-	req.Header.Set("Cookie", "sid="+planted["cookie"])
+	req.Header.Set("Proxy-Authorization", "Basic "+planted["proxy-authorization"])
+	req.Header.Set("Cookie", "sid="+planted["cookie"]+"; theme=dark")
+	req.Header.Set("X-Api-Key", planted["x-api-key"])
+	req.Header.Set("Ocp-Apim-Subscription-Key", planted["ocp-apim-subscription-key"])
+	req.Header.Set("X-Amz-Security-Token", planted["x-amz-security-token"])
+	req.Header.Set("Private-Token", planted["private-token"])
 	req.Header.Set("Idempotency-Key", "k1")
 	return req
 }
@@ -131,12 +153,38 @@ func secretRequest(t *testing.T, method, base string) *http.Request {
 // received into response headers, around a documented error body.
 func echoing(resp iotapitest.Response) iotapitest.Action {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Set-Cookie", r.Header.Get("Cookie"))
-		w.Header().Set("Authorization", r.Header.Get("Authorization"))
-		w.Header().Set("X-Auth-Token", r.Header.Get("Authorization"))
-		w.Header().Set("X-Api-Key", r.URL.Query().Get("api_key"))
+		echoCredentials(w.Header(), r)
 		resp.ServeHTTP(w, r)
 	}
+}
+
+// echoCredentials sets response headers that echo every credential of r,
+// as careless gateways do: verbatim, inside a WWW-Authenticate
+// description, and inside URLs.
+func echoCredentials(h http.Header, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	h.Set("Set-Cookie", r.Header.Get("Cookie"))
+	h.Set("Authorization", auth)
+	h.Set("X-Auth-Token", auth)
+	h.Set("X-Echo", strings.Join([]string{r.Header.Get("X-Api-Key"), r.Header.Get("Ocp-Apim-Subscription-Key"),
+		r.Header.Get("X-Amz-Security-Token"), r.Header.Get("Private-Token"), r.Header.Get("Proxy-Authorization")}, " "))
+	h.Set("Www-Authenticate", `Bearer error="invalid_token", error_description="the token `+strings.TrimPrefix(auth, "Bearer ")+` is not valid"`)
+	h.Set("Location", "https://vendor.test/retry?"+r.URL.RawQuery)
+	h.Set("Content-Location", "https://vendor.test"+r.URL.RequestURI())
+	h.Set("Link", "<https://vendor.test/next?"+r.URL.RawQuery+`>; rel="next"`)
+}
+
+// echoBody is an error body in which every text field any vendor's
+// decoder reads echoes every credential of r.
+func echoBody(r *http.Request) string {
+	all := r.Method + " " + r.URL.String() + " " + r.Header.Get("Authorization") + " " + r.Header.Get("Cookie") + " " +
+		r.Header.Get("X-Api-Key") + " " + r.Header.Get("Ocp-Apim-Subscription-Key") + " " + r.Header.Get("X-Amz-Security-Token") +
+		" " + r.Header.Get("Private-Token") + " " + r.Header.Get("Proxy-Authorization")
+	q, _ := json.Marshal(all)
+	link, _ := json.Marshal("https://docs.vendor.test/errors?" + r.URL.RawQuery)
+	return fmt.Sprintf(`{"error":%[1]s,"message":%[1]s,"description":%[1]s,"detail":%[1]s,"title":%[1]s,"type":%[1]s,
+"code":%[1]s,"error_code":%[1]s,"error_token":%[1]s,"requestId":%[1]s,"help":%[2]s,"docUrl":%[2]s,
+"errors":[{"message":%[1]s,"field":%[1]s,"code":%[1]s,"error_token":%[1]s}],"details":{"field":%[1]s}}`, q, link)
 }
 
 func assertNoPlanted(t *testing.T, where, text string) {
