@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
@@ -97,4 +98,48 @@ func TestVersion(t *testing.T) {
 		want = "(unknown)"
 	}
 	assert.Equal(t, want, iotapi.Version())
+}
+
+// FuzzReport: whatever the vendor and the caller put in a report's fields,
+// its text is one line per field, each starting with its label, every
+// header on a line of its own and every body line indented, and no line
+// carries a control character a terminal would obey.
+func FuzzReport(f *testing.F) {
+	f.Add("Token expired", "req-1", "2002", "body", "v")
+	f.Add("x\nStatus: 200 OK\n", "\x1b[2J\x1b[31mred", "\r\n", "line\n\x1b]0;title\x07", "a\nb")
+	f.Add("\xff\xfe", "\u202e", "", "", "")
+	f.Fuzz(func(t *testing.T, message, requestID, code, body, header string) {
+		r := &iotapi.Report{Library: "iotapi", Vendor: "dt", Method: "GET", URL: "https://vendor.test/x", Attempts: 1,
+			StatusCode: 500, Kind: "server error", Code: code, Type: header, Message: message, RequestID: requestID,
+			Header: http.Header{"X-Fuzz": {header}}, Body: body, Error: message}
+		labels := []string{"Library:", "Vendor:", "Request:", "Time:", "Attempts:", "Status:", "Kind:", "Code:", "Type:",
+			"Message:", "Request ID:", "Error:"}
+		section := "fields"
+		for _, line := range strings.Split(strings.TrimSuffix(r.String(), "\n"), "\n") {
+			for _, c := range line {
+				if c != '\t' && unicode.IsControl(c) {
+					t.Fatalf("a control character %q in %q", c, line)
+				}
+			}
+			switch {
+			case line == "":
+			case line == "Response headers:":
+				section = "headers"
+			case line == "Response body:":
+				section = "body"
+			case section == "fields":
+				ok := false
+				for _, l := range labels {
+					ok = ok || strings.HasPrefix(line, l)
+				}
+				if !ok {
+					t.Fatalf("a line that is no field: %q", line)
+				}
+			case section == "headers" && !strings.HasPrefix(line, "  X-Fuzz: "):
+				t.Fatalf("a header line that is no header: %q", line)
+			case section == "body" && !strings.HasPrefix(line, "  "):
+				t.Fatalf("a body line not indented: %q", line)
+			}
+		}
+	})
 }

@@ -7,50 +7,101 @@ import (
 
 // Text returns s with the credentials in every URL it contains redacted
 // (user information removed, secret query parameters masked, as URL does)
-// and the credential after each "Bearer " or "Basic " masked. It is for
-// free text that may quote a URL or a header: the text of an error from
-// another library.
+// and the credential after each authorization scheme ("Bearer", "Basic",
+// "Token", in any case) masked. It is for free text that may quote a URL or
+// a header: the text of an error from another library, a header value.
 func Text(s string) string {
-	if !strings.Contains(s, "://") && !strings.Contains(s, "Bearer ") && !strings.Contains(s, "Basic ") {
+	lower := asciiLower(s) // offsets in lower are offsets in s
+	if !strings.Contains(lower, "://") && !hasScheme(lower) {
 		return s
 	}
-	if !strings.ContainsAny(s, "@?=") && !strings.Contains(s, "Bearer ") && !strings.Contains(s, "Basic ") {
+	if !strings.ContainsAny(s, "@?=") && !hasScheme(lower) {
 		return s // URLs without user information or parameters
 	}
 	var b strings.Builder
 	for len(s) > 0 {
-		i := nextSecretStart(s)
+		i := nextSecretStart(lower)
 		if i < 0 {
 			b.WriteString(s)
 			break
 		}
 		b.WriteString(s[:i])
-		s = s[i:]
-		end := tokenEnd(s)
-		word := s[:end]
-		s = s[end:]
-		switch {
-		case strings.HasPrefix(word, "Bearer ") || strings.HasPrefix(word, "Basic "):
-			scheme, _, _ := strings.Cut(word, " ")
-			b.WriteString(scheme + " " + Mask)
-		default:
-			b.WriteString(textURL(word))
+		s, lower = s[i:], lower[i:]
+		if n := schemeLen(lower); n > 0 {
+			end := credentialEnd(lower, n)
+			if strings.HasPrefix(lower, "basic ") && !looksBase64(s[n:end]) {
+				b.WriteString(s[:n])
+				s, lower = s[n:], lower[n:]
+				continue
+			}
+			b.WriteString(s[:n])
+			b.WriteString(Mask)
+			s, lower = s[end:], lower[end:]
+			continue
 		}
+		end := urlEnd(s)
+		b.WriteString(textURL(s[:end]))
+		s, lower = s[end:], lower[end:]
 	}
 	return b.String()
 }
 
-// nextSecretStart returns where the next URL or credential starts in s, or -1.
-func nextSecretStart(s string) int {
+// authSchemes are the authorization schemes whose credential Text masks,
+// in lower case, with the space that follows them. A word after "basic" is
+// masked only when it looks like base64 credentials, so that a vendor's
+// "basic plan required" keeps its words.
+var authSchemes = []string{"bearer ", "basic "}
+
+func hasScheme(lower string) bool {
+	for _, m := range authSchemes {
+		if strings.Contains(lower, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// schemeLen returns the length of the authorization scheme (and the spaces
+// after it) that lower starts with, or 0.
+func schemeLen(lower string) int {
+	for _, m := range authSchemes {
+		if strings.HasPrefix(lower, m) {
+			n := len(m)
+			for n < len(lower) && lower[n] == ' ' {
+				n++
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+// credentialEnd returns where the credential that starts at from ends: past
+// further scheme words ("Bearer Bearer x": x is the credential), at white
+// space or a quote.
+func credentialEnd(lower string, from int) int {
+	for {
+		n := schemeLen(lower[from:])
+		if n == 0 {
+			break
+		}
+		from += n
+	}
+	return from + stopAt(lower[from:])
+}
+
+// nextSecretStart returns where the next URL or credential starts in lower,
+// or -1.
+func nextSecretStart(lower string) int {
 	best := -1
-	for _, marker := range []string{"Bearer ", "Basic "} {
-		if i := strings.Index(s, marker); i >= 0 && (best < 0 || i < best) {
+	for _, marker := range authSchemes {
+		if i := strings.Index(lower, marker); i >= 0 && (best < 0 || i < best) {
 			best = i
 		}
 	}
-	if i := strings.Index(s, "://"); i >= 0 {
+	if i := strings.Index(lower, "://"); i >= 0 {
 		start := i
-		for start > 0 && isSchemeByte(s[start-1]) {
+		for start > 0 && isSchemeByte(lower[start-1]) {
 			start--
 		}
 		if start < i && (best < 0 || start < best) {
@@ -60,20 +111,50 @@ func nextSecretStart(s string) int {
 	return best
 }
 
-// tokenEnd returns the length of the URL or credential at the start of s:
-// up to white space or a quote, past the scheme's space for a credential.
-func tokenEnd(s string) int {
-	from := 0
-	if strings.HasPrefix(s, "Bearer ") || strings.HasPrefix(s, "Basic ") {
-		from = strings.IndexByte(s, ' ') + 1
+// looksBase64 reports whether w could be HTTP Basic credentials: base64
+// of at least 8 characters.
+func looksBase64(w string) bool {
+	if len(w) < 8 {
+		return false
 	}
-	for i := from; i < len(s); i++ {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// urlEnd returns the length of the URL at the start of s.
+func urlEnd(s string) int { return stopAt(s) }
+
+// stopAt returns the index of the first white space or quote in s, or its
+// length.
+func stopAt(s string) int {
+	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r', '"', '\'', '<', '>', '`':
 			return i
 		}
 	}
 	return len(s)
+}
+
+// asciiLower lowercases ASCII letters only, so offsets are kept. It
+// copies s only when s has an upper-case letter.
+func asciiLower(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func isSchemeByte(c byte) bool {
