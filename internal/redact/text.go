@@ -29,7 +29,7 @@ func Text(s string) string {
 		s, lower = s[i:], lower[i:]
 		if n := schemeLen(lower); n > 0 {
 			end := credentialEnd(lower, n)
-			if strings.HasPrefix(lower, "basic ") && !looksBase64(s[n:end]) {
+			if !looksCredential(s[n:end]) {
 				b.WriteString(s[:n])
 				s, lower = s[n:], lower[n:]
 				continue
@@ -47,9 +47,10 @@ func Text(s string) string {
 }
 
 // authSchemes are the authorization schemes whose credential Text masks,
-// in lower case, with the space that follows them. A word after "basic" is
-// masked only when it looks like base64 credentials, so that a vendor's
-// "basic plan required" keeps its words.
+// in lower case, with the space that follows them. The word after one is
+// masked only when it looks like a credential (see looksCredential), so
+// that a vendor's "no bearer token was sent" keeps its words; a credential
+// the request carried is masked wherever it appears by other means.
 var authSchemes = []string{"bearer ", "basic "}
 
 func hasScheme(lower string) bool {
@@ -99,31 +100,47 @@ func nextSecretStart(lower string) int {
 			best = i
 		}
 	}
-	if i := strings.Index(lower, "://"); i >= 0 {
+	for off := 0; ; {
+		i := strings.Index(lower[off:], "://")
+		if i < 0 {
+			break
+		}
+		i += off
 		start := i
 		for start > 0 && isSchemeByte(lower[start-1]) {
 			start--
 		}
-		if start < i && (best < 0 || start < best) {
-			best = start
+		if start < i { // a scheme before "://": a URL
+			if best < 0 || start < best {
+				best = start
+			}
+			break
 		}
+		off = i + 3
 	}
 	return best
 }
 
-// looksBase64 reports whether w could be HTTP Basic credentials: base64
-// of at least 8 characters.
-func looksBase64(w string) bool {
+// looksCredential reports whether a word after an authorization scheme
+// could be its credential rather than prose: at least 8 characters, with a
+// digit, a symbol, or an upper-case letter past the first.
+func looksCredential(w string) bool {
 	if len(w) < 8 {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
 		c := w[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
-			return false
+		switch {
+		case 'a' <= c && c <= 'z':
+		case 'A' <= c && c <= 'Z':
+			if i > 0 {
+				return true
+			}
+		default:
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // urlEnd returns the length of the URL at the start of s.
