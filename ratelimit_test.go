@@ -27,8 +27,8 @@ func quota(limit int, window time.Duration) *iotapitest.Quota {
 // hammer calls url from workers goroutines for d and returns how long it ran.
 func hammer(t *testing.T, c *iotapi.Client, url string, workers int, d time.Duration) time.Duration {
 	t.Helper()
-	// A cancel on a timer, not a deadline: rate.Limiter.Wait fails at once
-	// when a reservation would land past a deadline, and the callers would
+	// A cancel on a timer, not a deadline: a limiter fails a Wait at once
+	// when its moment would come after the deadline, and the callers would
 	// spin instead of waiting.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -50,6 +50,15 @@ func hammer(t *testing.T, c *iotapi.Client, url string, workers int, d time.Dura
 	}
 	wg.Wait()
 	return time.Since(start)
+}
+
+// pooledClient returns a client without retries for workers goroutines,
+// on a transport that keeps a connection for each, as a service's tuned
+// transport would: a burst reuses connections instead of dialling anew.
+func pooledClient(t *testing.T, v iotapi.Vendor, workers int, opts ...iotapi.Option) *iotapi.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: workers}
+	t.Cleanup(tr.CloseIdleConnections)
+	return iotapi.NewClient(&http.Client{Transport: tr}, v, append([]iotapi.Option{iotapi.WithMaxRetries(0)}, opts...)...)
 }
 
 // arrivals records when each call reached a server, before next saw it.
@@ -114,12 +123,12 @@ func TestRateLimit_DT(t *testing.T) {
 	sliding := iotapitest.NewQuota(limit.Requests, limit.Per, fixed, iotapitest.MustLookup("dt", "429"))
 	seen := &arrivals{next: sliding}
 	limiter := limit.NewLimiter()
-	c, _ := newClient(dt.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(limiter))
+	c := pooledClient(t, dt.Vendor, workers, iotapi.WithRateLimit(limiter))
 	hammer(t, c, serveHandler(t, seen).URL, workers, run)
 	p50, p99, worst := seen.jitter(limit)
 
 	unpaced := quota(limit.Requests, limit.Per)
-	c, _ = newClient(dt.Vendor, iotapi.WithMaxRetries(0))
+	c = pooledClient(t, dt.Vendor, workers)
 	hammer(t, c, serveHandler(t, unpaced).URL, workers, 2*time.Second)
 	unpacedShare := float64(unpaced.Limited()) / float64(unpaced.Accepted()+unpaced.Limited())
 
@@ -155,7 +164,7 @@ func TestRateLimit_EndpointListing(t *testing.T) {
 	bucket := iotapitest.NewTokenBucketQuota(limit.Requests, limit.Per, limit.Burst, iotapitest.NewPlan(), iotapitest.MustLookup("endpointmgr", "1501_toomanyrequests"))
 	sliding := iotapitest.NewQuota(limit.Requests, limit.Per, bucket, iotapitest.MustLookup("endpointmgr", "1501_toomanyrequests"))
 	limiter := limit.NewLimiter()
-	c, _ := newClient(endpointmgr.Vendor, iotapi.WithMaxRetries(0), iotapi.WithRateLimit(limiter))
+	c := pooledClient(t, endpointmgr.Vendor, 20, iotapi.WithRateLimit(limiter))
 	hammer(t, c, serveHandler(t, sliding).URL, 20, windows(limit, 3)+100*time.Millisecond)
 
 	st := limiter.Stats()
@@ -397,4 +406,25 @@ func TestAdaptiveLimiter_SlowsDownOn429(t *testing.T) {
 		srv.Limited(), 100*adaptiveShare, a.Rate(), fixed.Limited(), 100*fixedShare)
 	assert.Less(t, srv.Limited(), fixed.Limited()/3)
 	assert.Less(t, a.Rate(), 60.0)
+}
+
+// BenchmarkWindowLimiter_Wait: the cost of a Wait that finds room, alone
+// and from parallel goroutines, with up to 1,000 calls in the window's log.
+func BenchmarkWindowLimiter_Wait(b *testing.B) {
+	l := iotapi.RateLimit{Requests: 1000, Per: time.Microsecond}.NewLimiter()
+	ctx := context.Background()
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_ = l.Wait(ctx)
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_ = l.Wait(ctx)
+			}
+		})
+	})
 }

@@ -40,19 +40,19 @@ const (
 // count and gives each caller the first moment the windows allow, now or
 // later. The callers of one Limiter that wait together queue in the
 // process and one of them asks for the whole queue's moments in one
-// script call, so an allowed call costs at most one Redis round trip,
-// however many goroutines wait. A call whose context ends before its
-// moment gives the moment back with the next script call; a call whose
-// moment would come after its context's deadline fails at once with an
-// error that matches context.DeadlineExceeded. The list holds one entry of
-// about 10 bytes per call let go in the last window or waiting.
+// script call: a call costs one Redis round trip when it waits alone, a
+// share of one when many wait, however many they are. A call whose
+// context ends before its moment gives the moment back with the next
+// script call; a call whose moment would come after its context's
+// deadline fails at once with an error that matches
+// context.DeadlineExceeded. The list holds one entry of about 10 bytes
+// per call let go in the last window or waiting.
 //
 // When Redis cannot be reached it degrades safely: it logs a warning and
 // paces with a local limiter (by default RateLimit.NewLimiter) for
 // DefaultRetryRedisAfter, then tries Redis again. Each Redis call is
-// bounded by DefaultCallTimeout, so it never blocks a call for longer than
-// the pacing itself requires and never fails one because Redis is down.
-// It is safe for concurrent use.
+// bounded by DefaultCallTimeout, so a slow or dead Redis delays a call by
+// at most that, and never fails one. It is safe for concurrent use.
 type Limiter struct {
 	rdb   redis.UniversalClient
 	key   string
