@@ -11,9 +11,10 @@ import (
 )
 
 // A Limiter paces requests before they are sent. [WindowLimiter] (from
-// [RateLimit.NewLimiter]), [AdaptiveLimiter], a *rate.Limiter from
-// golang.org/x/time/rate and shared limiters such as a Redis-backed one
-// satisfy it.
+// [RateLimit.NewLimiter]), [AdaptiveLimiter] and shared limiters such as a
+// Redis-backed one satisfy it, and so does a *rate.Limiter from
+// golang.org/x/time/rate, though its error for a wait that would pass the
+// deadline does not match context.DeadlineExceeded.
 type Limiter interface {
 	// Wait blocks until a request may be sent, or ctx ends.
 	Wait(ctx context.Context) error
