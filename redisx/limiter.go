@@ -82,7 +82,8 @@ type options struct {
 	poll            time.Duration
 }
 
-// WithLogger sets where warnings about Redis go (default slog.Default()).
+// WithLogger sets where warnings about Redis go (default, and for nil,
+// slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithFallback sets the limiter a Limiter uses while Redis is unreachable
@@ -103,6 +104,9 @@ func newOptions(opts []Option) options {
 		margin: iotapi.DefaultTokenMargin, lockTTL: DefaultLockTTL, poll: DefaultPoll}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
 	}
 	return o
 }

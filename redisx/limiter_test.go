@@ -260,6 +260,19 @@ func TestLimiter_FallsBackWhenRedisIsDown(t *testing.T) {
 	assert.Equal(t, 1, bytes.Count(logs.Bytes(), []byte("Redis unreachable")), "one warning, then quiet until the retry")
 }
 
+// No option value panics: a nil logger is the default one.
+func TestLimiter_NilOptions(t *testing.T) {
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1})
+	defer dead.Close()
+	var waits atomic.Int64
+	l := redisx.NewLimiter(dead, "k", dt.RateLimit, redisx.WithLogger(nil), redisx.WithFallback(nil),
+		redisx.WithCallTimeout(-1), redisx.WithRetryRedisAfter(-1), redisx.WithFallback(countingLimiter{&waits}))
+	for i := 0; i < 3; i++ {
+		require.NoError(t, l.Wait(context.Background()))
+	}
+	assert.Equal(t, int64(3), waits.Load())
+}
+
 type countingLimiter struct{ n *atomic.Int64 }
 
 func (c countingLimiter) Wait(context.Context) error { c.n.Add(1); return nil }
