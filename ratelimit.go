@@ -70,12 +70,12 @@ const MaxJitterAllowance = 100 * time.Millisecond
 // loopback server under the race detector, and report how much of the
 // allowance arrival times used: how much closer than Per plus the
 // allowance the server saw each call and the Requests-th call after it.
-// On 2 cores with other test runs beside them it was under 15 ms at the
-// median and 64 ms at worst, most of it from bursts of calls let go at
-// once reaching the server one after another; 100 ms covers that, and a
-// new connection's handshake to a nearby vendor. Windows shorter than
-// 10 s get less: a wider variation costs an occasional 429, which the
-// client retries.
+// On 2 cores shared with other test runs, the worst use in a 30 s run was
+// 5 to 28 ms (64 ms once), most of it from calls let go together reaching
+// the server one after another; 100 ms covers that, and a new
+// connection's handshake to a nearby vendor. Windows shorter than 10 s
+// get less: a wider variation costs an occasional 429, which the client
+// retries.
 func (rl RateLimit) JitterAllowance() time.Duration {
 	return max(0, min(rl.Per/100, MaxJitterAllowance))
 }
