@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
@@ -57,23 +58,31 @@ func ExampleWithRateLimit() {
 	defer srv.Close()
 
 	limiter := dt.RateLimit.NewLimiter() // 75 requests per 10 s
-	fmt.Printf("%.1f requests/s, burst %d\n", float64(limiter.Limit()), limiter.Burst())
-
 	client := iotapi.NewClient(&http.Client{}, dt.Vendor, iotapi.WithRateLimit(limiter))
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	if resp, err := client.Do(req); err == nil {
-		resp.Body.Close()
-		fmt.Println(resp.StatusCode)
+	for i := 0; i < 75; i++ { // a burst of the whole quota goes at once
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
 	}
+	st := limiter.Stats()
+	fmt.Println(st.Granted, "calls,", st.Delayed, "waited")
+
+	// The 76th may go 10.1 s after the first: too late for this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	_, err := client.Do(req)
+	fmt.Println(errors.Is(err, context.DeadlineExceeded))
 
 	// Or start from the documented rate and let 429s slow it down.
 	adaptive := iotapi.NewAdaptiveLimiter(dt.RateLimit)
 	adaptive.Throttled()
-	fmt.Printf("after a 429: %.1f requests/s\n", float64(adaptive.Limit()))
+	fmt.Printf("after a 429: %.2f requests/s\n", adaptive.Rate())
 	// Output:
-	// 7.3 requests/s, burst 1
-	// 200
-	// after a 429: 3.6 requests/s
+	// 75 calls, 0 waited
+	// true
+	// after a 429: 3.75 requests/s
 }
 
 // Turn any error from the library into the bundle vendors' support asks

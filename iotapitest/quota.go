@@ -1,57 +1,133 @@
 package iotapitest
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 )
 
-// Quota is a fake vendor rate limit: a handler that lets at most Requests
-// calls through to the next handler in any window of length Per (a
-// sliding log, the strictest reading of "N requests per window"), and
-// answers the rest with a 429 response. It counts both, for tests that
-// measure pacing. It is safe for concurrent use.
+// Quota is a fake vendor rate limit: a handler that passes calls to the
+// next handler while the vendor's rule allows them and answers the rest
+// with a 429 response. Three rules are modelled, each as strictly as its
+// usual wording allows:
+//
+//   - NewQuota: at most Requests calls in any window of length Per, a
+//     sliding log ("60 requests per 60-second sliding window"; the
+//     strictest reading of any "N requests per window");
+//   - NewFixedWindowQuota: at most Requests calls in each window of the
+//     clock (the minute from :00 to :59, ...), counted afresh in each;
+//   - NewTokenBucketQuota: a bucket of Burst tokens refilled at Requests
+//     per Per, one token a call ("10 requests per second, burst 5").
+//
+// Wrap one Quota in another for a vendor that applies two rules. A Quota
+// of no requests, no window or no burst answers every call 429.
+//
+// A Quota counts the calls it passes and the ones it answers 429, and
+// measures how much of the quota the passed ones used, for tests of
+// pacing. It is safe for concurrent use.
 type Quota struct {
 	requests int
 	per      time.Duration
 	next     http.Handler
 	reject   Response
+	rule     func(now time.Time) (ok bool, retryIn time.Duration) // under mu; takes the call when ok
 
 	mu          sync.Mutex
-	accepted    []time.Time
+	log         []time.Time // sliding log: the calls passed in the last window
+	windowStart time.Time   // fixed window
+	inWindow    int
+	tokens      float64 // token bucket
+	refilled    time.Time
 	first, last time.Time
 	ok, limited int
+	recent      []time.Time // the last Requests calls passed, a ring
+	spanSum     time.Duration
+	spans       int
+	tightest    time.Duration
 }
 
-// NewQuota returns a Quota of requests per window in front of next; over
-// the quota it answers reject with a Retry-After of the time until a call
-// would be let through, in whole seconds (at least 1).
+// NewQuota returns a Quota that passes at most requests calls in any
+// window of length per, a sliding log, to next; over the quota it answers
+// reject with a Retry-After of the time until a call would pass, in whole
+// seconds (at least 1).
 func NewQuota(requests int, per time.Duration, next http.Handler, reject Response) *Quota {
-	return &Quota{requests: requests, per: per, next: next, reject: reject}
+	q := &Quota{requests: requests, per: per, next: next, reject: reject}
+	q.rule = q.slidingLog
+	return q
 }
 
-// ServeHTTP lets the call through or answers 429.
+// NewFixedWindowQuota returns a Quota that passes at most requests calls
+// in each window of length per of the clock (windows start at multiples
+// of per since the zero time, as time.Truncate counts) to next, and
+// answers the rest with reject, as NewQuota does.
+func NewFixedWindowQuota(requests int, per time.Duration, next http.Handler, reject Response) *Quota {
+	q := &Quota{requests: requests, per: per, next: next, reject: reject}
+	q.rule = q.fixedWindow
+	return q
+}
+
+// NewTokenBucketQuota returns a Quota that keeps a bucket of burst tokens,
+// full at first and refilled at requests per per, passes a call to next
+// when a whole token is left (taking it) and answers the rest with reject,
+// as NewQuota does. Endpoint Manager's listing, 10 requests per second
+// with a burst of 5, is NewTokenBucketQuota(10, time.Second, 5, ...).
+func NewTokenBucketQuota(requests int, per time.Duration, burst int, next http.Handler, reject Response) *Quota {
+	q := &Quota{requests: requests, per: per, next: next, reject: reject, tokens: float64(burst)}
+	q.rule = func(now time.Time) (bool, time.Duration) { return q.tokenBucket(now, float64(burst)) }
+	return q
+}
+
+func (q *Quota) slidingLog(now time.Time) (bool, time.Duration) {
+	i := 0
+	for i < len(q.log) && now.Sub(q.log[i]) >= q.per {
+		i++
+	}
+	q.log = q.log[i:]
+	if len(q.log) >= q.requests {
+		return false, q.per - now.Sub(q.log[0])
+	}
+	q.log = append(q.log, now)
+	return true, 0
+}
+
+func (q *Quota) fixedWindow(now time.Time) (bool, time.Duration) {
+	if start := now.Truncate(q.per); !start.Equal(q.windowStart) {
+		q.windowStart, q.inWindow = start, 0
+	}
+	if q.inWindow >= q.requests {
+		return false, q.windowStart.Add(q.per).Sub(now)
+	}
+	q.inWindow++
+	return true, 0
+}
+
+func (q *Quota) tokenBucket(now time.Time, burst float64) (bool, time.Duration) {
+	perToken := float64(q.per) / float64(q.requests)
+	if !q.refilled.IsZero() {
+		q.tokens = math.Min(burst, q.tokens+float64(now.Sub(q.refilled))/perToken)
+	}
+	q.refilled = now
+	if q.tokens < 1 {
+		return false, time.Duration((1 - q.tokens) * perToken)
+	}
+	q.tokens--
+	return true, 0
+}
+
+// ServeHTTP passes the call on or answers 429.
 func (q *Quota) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	q.mu.Lock()
-	i := 0
-	for i < len(q.accepted) && now.Sub(q.accepted[i]) >= q.per {
-		i++
+	allowed, wait := false, time.Duration(0)
+	if q.requests > 0 && q.per > 0 {
+		allowed, wait = q.rule(now)
 	}
-	q.accepted = q.accepted[i:]
-	allowed := len(q.accepted) < q.requests
-	var wait time.Duration
 	if allowed {
-		q.accepted = append(q.accepted, now)
-		if q.first.IsZero() {
-			q.first = now
-		}
-		q.last = now
-		q.ok++
+		q.passed(now)
 	} else {
 		q.limited++
-		wait = q.per - now.Sub(q.accepted[0])
 	}
 	q.mu.Unlock()
 	if !allowed {
@@ -60,6 +136,28 @@ func (q *Quota) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.next.ServeHTTP(w, r)
+}
+
+// passed counts a call passed at now, and the time back to the
+// Requests-th call passed before it.
+func (q *Quota) passed(now time.Time) {
+	if q.first.IsZero() {
+		q.first = now
+	}
+	q.last = now
+	if len(q.recent) < q.requests {
+		q.recent = append(q.recent, now)
+	} else {
+		i := q.ok % q.requests
+		span := now.Sub(q.recent[i])
+		q.recent[i] = now
+		q.spanSum += span
+		if q.spans == 0 || span < q.tightest {
+			q.tightest = span
+		}
+		q.spans++
+	}
+	q.ok++
 }
 
 // Accepted returns how many calls went through.
@@ -85,4 +183,28 @@ func (q *Quota) Rate() float64 {
 		return 0
 	}
 	return float64(q.ok-1) / q.last.Sub(q.first).Seconds()
+}
+
+// Utilization returns the share of the quota the calls let through used
+// while they kept coming: Per divided by the mean time from each call let
+// through back to the Requests-th call let through before it. It is 1 when
+// every window of length Per held Requests calls, less when calls came
+// slower, and 0 until Requests+1 calls went through. Unlike Rate, it does
+// not count a first burst as a rate.
+func (q *Quota) Utilization() float64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.spans == 0 {
+		return 0
+	}
+	return float64(q.per) / (float64(q.spanSum) / float64(q.spans))
+}
+
+// Tightest returns the shortest time in which Requests+1 calls went
+// through (0 until they did). Under NewQuota's rule it is never below
+// Per; how far above Per it stays shows how much room a limiter left.
+func (q *Quota) Tightest() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.tightest
 }

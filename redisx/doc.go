@@ -1,6 +1,6 @@
 // Package redisx lets several replicas of a service share one vendor quota
-// and one vendor token through Redis: a distributed rate limiter (GCRA, from
-// github.com/go-redis/redis_rate) for iotapi.WithRateLimit, and a shared
+// and one vendor token through Redis: a distributed rate limiter (an exact
+// sliding-window log, one Lua script) for iotapi.WithRateLimit, and a shared
 // token cache for iotapi.WithTokenCache in which only one replica refreshes
 // the token at a time.
 //

@@ -3,7 +3,6 @@ module github.com/iotapi/iotapi/redisx
 go 1.23.0
 
 require (
-	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/iotapi/iotapi v0.1.0
 	github.com/redis/go-redis/v9 v9.18.0
 	github.com/stretchr/testify v1.11.1
@@ -19,6 +18,5 @@ require (
 	github.com/jarcoal/httpmock v1.4.2 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	go.uber.org/atomic v1.11.0 // indirect
-	golang.org/x/time v0.12.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

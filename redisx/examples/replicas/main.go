@@ -80,7 +80,8 @@ func run(addr string, out io.Writer) error {
 	}
 	wg.Wait()
 	fmt.Fprintf(out, "4 replicas x 10 goroutines for 2 s against a quota of %d per %v:\n", quota.Requests, quota.Per)
-	fmt.Fprintf(out, "  accepted %d, answered 429: %d, token fetches: %d\n", vendor.quota.Accepted(), vendor.quota.Limited(), vendor.tokens.Load())
+	fmt.Fprintf(out, "  accepted %d (%.1f%% of the quota), answered 429: %d, token fetches: %d\n",
+		vendor.quota.Accepted(), 100*vendor.quota.Utilization(), vendor.quota.Limited(), vendor.tokens.Load())
 	return nil
 }
 
