@@ -3,6 +3,7 @@ package iotapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -301,3 +302,22 @@ func heldMemory() int64 {
 type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// BenchmarkCircuitOpen is a call that an open breaker fails at once:
+// no request, no store call.
+func BenchmarkCircuitOpen(b *testing.B) {
+	down := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Request: r, Body: http.NoBody, Header: http.Header{}}, nil
+	})
+	br := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 1, CoolDown: time.Hour})
+	c := iotapi.NewClient(&http.Client{Transport: down}, dt.Vendor, iotapi.WithCircuitBreaker(br), iotapi.WithMaxRetries(0))
+	req, _ := http.NewRequest(http.MethodGet, "http://vendor.test/v1/devices", nil)
+	_, _ = c.Do(req) // opens it
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest(http.MethodGet, "http://vendor.test/v1/devices", nil)
+		if _, err := c.Do(req); !errors.Is(err, iotapi.ErrCircuitOpen) {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,7 +20,7 @@ import (
 // expired contexts (the caller's time is spent), for certificate errors and
 // for anything it does not recognize.
 func IsRetryable(err error) bool {
-	if err == nil {
+	if err == nil || errors.Is(err, ErrCircuitOpen) {
 		return false
 	}
 	var ae *APIError
@@ -79,7 +79,7 @@ func notProcessed(status int) bool {
 
 // notSent reports whether a transport error happened before any of the
 // request reached the server: a failed dial or name lookup, or a limiter
-// that did not let the attempt go.
+// or an open circuit breaker that did not let the attempt go.
 func notSent(err error) bool {
 	if limited(err) {
 		return true
@@ -139,5 +139,5 @@ func isDomainOrSubdomain(sub, parent string) bool {
 // let it go: the attempt never reached the transport.
 func limited(err error) bool {
 	var le *limiterError
-	return errors.As(err, &le)
+	return errors.As(err, &le) || errors.Is(err, ErrCircuitOpen)
 }

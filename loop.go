@@ -39,7 +39,7 @@ func newEngine(hc *http.Client, base http.RoundTripper, v Vendor, opts []Option)
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter, waited: cfg.hooks.LimiterWait}
+	hc.Transport = attemptTransport{rt: base, limiter: cfg.limiter, breaker: cfg.breaker, waited: cfg.hooks.LimiterWait}
 	e := &engine{vendor: v, cfg: cfg, hc: hc}
 	if cfg.budget != nil {
 		e.budget = newBudget(*cfg.budget, time.Now)
@@ -315,6 +315,9 @@ func (c *call) observeResponse(resp *http.Response) {
 		a.failure = c.e.vendor.DecodeError(resp)
 		a.rule, _ = c.e.vendor.Rule(a.status)
 		a.failure.Redact(c.token) // a vendor that echoes the token
+		if b := c.e.cfg.breaker; b != nil {
+			b.saw(a.failure)
+		}
 	}
 }
 

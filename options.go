@@ -50,6 +50,7 @@ type config struct {
 	tokenCache      TokenCache
 	tokenMargin     time.Duration
 	limiter         Limiter
+	breaker         *CircuitBreaker
 
 	// recordWait, when set, receives each planned wait, and the wait is
 	// not slept (iotapitest's recording mode, and this package's tests).

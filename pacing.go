@@ -15,11 +15,26 @@ import (
 type attemptTransport struct {
 	rt      http.RoundTripper
 	limiter Limiter
+	breaker *CircuitBreaker
 	waited  func(context.Context, LimiterWait) // the LimiterWait hook, if any
 }
 
 func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = withUserAgent(req)
+	if t.breaker == nil {
+		return t.paced(req)
+	}
+	tk, err := t.breaker.admit()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.paced(req)
+	t.breaker.done(tk, breakerResult(req.Context(), resp, err))
+	return resp, err
+}
+
+// paced sends req once the limiter lets it go.
+func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 	if t.limiter == nil {
 		return t.rt.RoundTrip(req)
 	}
