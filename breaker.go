@@ -244,13 +244,44 @@ func (b *CircuitBreaker) record(result error) {
 	if shared == nil || result == errNotCounted {
 		return
 	}
-	_, err := shared.Execute(func() (struct{}, error) { return struct{}{}, result })
-	if err != nil && err != result && !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
-		b.storeFailed(err)
+	if result != nil {
+		// Many calls fail together when a vendor goes down: once one of
+		// them has opened the breaker, the others have nothing to add.
+		if st, err := b.sharedState(); err == nil && st.State == gobreaker.StateOpen && time.Now().Before(st.Expiry) {
+			b.openUntil.Store(st.Expiry.UnixNano())
+			return
+		}
+	}
+	// gobreaker v2.4.0's Execute reads the shared state before it takes
+	// the store's lock, so two replicas can both write back what they read
+	// and lose a count or reopen nothing. The lock is taken here, around
+	// the whole Execute; gobreaker's own Lock and Unlock are no-ops (see
+	// lockedOutside).
+	if err := b.store.Lock(b.lockName()); err != nil {
+		if !errors.Is(err, ErrBreakerBusy) {
+			b.storeFailed(err)
+		}
 		return
 	}
-	b.openUntil.Store(0) // the state changed: read it again
+	_, err := shared.Execute(func() (struct{}, error) { return struct{}{}, result })
+	if uerr := b.store.Unlock(b.lockName()); err == nil || err == result {
+		err = uerr
+	}
+	switch {
+	case err == nil || err == result || errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
+		b.openUntil.Store(0) // the state may have changed: read it again
+	case errors.Is(err, ErrBreakerBusy):
+		// Another replica held the lock too long: this outcome is not
+		// counted, the store is not down.
+	default:
+		b.storeFailed(err)
+	}
 }
+
+// ErrBreakerBusy is what a BreakerStore's Lock returns when another
+// replica holds the breaker's lock longer than it waits: the outcome being
+// recorded is dropped, and the store is not taken for down.
+var ErrBreakerBusy = errors.New("the circuit breaker's lock is held by another replica")
 
 // saw keeps the vendor's latest failure, for ErrCircuitOpen's errors.
 func (b *CircuitBreaker) saw(e *APIError) {
@@ -319,8 +350,16 @@ func newDistributed(store BreakerStore, st gobreaker.Settings) (shared *gobreake
 			shared, err = nil, fmt.Errorf("the store failed while the breaker's state was set up: %v", r)
 		}
 	}()
-	return gobreaker.NewDistributedCircuitBreaker[struct{}](store, st)
+	return gobreaker.NewDistributedCircuitBreaker[struct{}](lockedOutside{store}, st)
 }
+
+// lockedOutside is the store as gobreaker's distributed breaker sees it:
+// the breaker takes the store's lock itself, around Execute (see record),
+// so gobreaker's own locking does nothing.
+type lockedOutside struct{ BreakerStore }
+
+func (lockedOutside) Lock(string) error   { return nil }
+func (lockedOutside) Unlock(string) error { return nil }
 
 // sharedState reads the shared state without the lock.
 func (b *CircuitBreaker) sharedState() (gobreaker.SharedState, error) {
@@ -336,6 +375,7 @@ func (b *CircuitBreaker) sharedState() (gobreaker.SharedState, error) {
 }
 
 func (b *CircuitBreaker) leaseName() string { return "iotapi:breaker:probe:" + b.name }
+func (b *CircuitBreaker) lockName() string  { return "iotapi:breaker:lock:" + b.name }
 
 // storeFailed switches to the local breaker for storeRetry, with one
 // warning for the outage.
