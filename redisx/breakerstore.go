@@ -34,9 +34,9 @@ type BreakerStore struct {
 // Bounds of the BreakerStore's Redis calls and locks.
 const (
 	breakerCallTimeout = 100 * time.Millisecond
-	breakerLockTTL     = 2 * time.Second        // a lock outlives a dead holder this long at most
-	breakerLockWait    = time.Second            // how long Lock waits for another replica's lock
-	breakerStateTTL    = 24 * time.Hour         // state no one has touched for this long is dropped
+	breakerLockTTL     = 2 * time.Second // a lock outlives a dead holder this long at most
+	breakerLockWait    = time.Second     // how long Lock waits for another replica's lock
+	breakerStateTTL    = 24 * time.Hour  // state no one has touched for this long is dropped
 )
 
 // NewBreakerStore returns a BreakerStore on rdb.
