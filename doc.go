@@ -45,6 +45,7 @@
 //	WithTokenCache(c)            in process               where the token is kept (a shared cache serves many replicas)
 //	WithRateLimit(l)             none                     every attempt waits for l (RateLimit.NewLimiter, AdaptiveLimiter, *rate.Limiter)
 //	WithHooks(h)                 none                     observe calls, attempts, waits and token fetches (tracing, metrics)
+//	WithCircuitBreaker(b)        none                     fail calls at once while the vendor keeps failing (NewCircuitBreaker)
 //
 // A call can set its own retries, longest Retry-After and non-idempotent
 // opt-in through its context: [WithCallOptions].

@@ -64,3 +64,26 @@ func ExampleWithCallOptions() {
 	}
 	// Output: 503 after 1 attempt
 }
+
+// A circuit breaker: after five failures in a row the vendor is left
+// alone, and calls fail at once, still carrying its last answer.
+func ExampleWithCircuitBreaker() {
+	srv := httptest.NewServer(iotapitest.MustLookup("dt", "503"))
+	defer srv.Close()
+	breaker := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 5})
+	client := iotapi.NewClient(srv.Client(), dt.Vendor, iotapi.WithCircuitBreaker(breaker), iotapi.WithMaxRetries(0))
+	for i := 1; i <= 6; i++ {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		_, err := client.Do(req)
+		var last *iotapi.APIError
+		errors.As(err, &last)
+		fmt.Println(i, errors.Is(err, iotapi.ErrCircuitOpen), last.StatusCode)
+	}
+	// Output:
+	// 1 false 503
+	// 2 false 503
+	// 3 false 503
+	// 4 false 503
+	// 5 false 503
+	// 6 true 503
+}

@@ -2,8 +2,8 @@
 // five vendors: no network, no keys. It calls each simulated vendor, gets
 // its documented error bodies back, and prints them normalized into
 // iotapi.APIError; then it runs scripted failures through the retry client,
-// printing each retry as it happens, and prints the support report of a
-// failed call.
+// printing each retry as it happens, shows the circuit breaker opening and
+// closing, and prints the support report of a failed call.
 //
 //	go run ./examples/quickstart
 package main
@@ -27,7 +27,7 @@ import (
 
 func main() {
 	err := run(os.Stdout)
-	for _, next := range []func(io.Writer) error{runRetries, runReport} {
+	for _, next := range []func(io.Writer) error{runRetries, runBreaker, runReport} {
 		if err == nil {
 			fmt.Println()
 			err = next(os.Stdout)

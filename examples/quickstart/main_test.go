@@ -56,3 +56,17 @@ func TestRunReport(t *testing.T) {
 	}
 	assert.NotContains(t, got, "not-for-support")
 }
+
+func TestRunBreaker(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, runBreaker(&out))
+	got := out.String()
+	for _, want := range []string{
+		"call 5: sent (breaker open)",
+		"call 6: failed at once",
+		"DT saw 5 requests for 8 calls",
+		"a probe succeeded, breaker closed",
+	} {
+		assert.Contains(t, got, want)
+	}
+}
