@@ -146,7 +146,11 @@ func NewCircuitBreaker(s BreakerSettings) *CircuitBreaker {
 // carrying the vendor's last failure), and the retry policy does not
 // retry it.
 func WithCircuitBreaker(b *CircuitBreaker) Option {
-	return func(c *config) { c.breaker = b }
+	return func(c *config) {
+		if b != nil && b.local != nil { // a zero CircuitBreaker is none
+			c.breaker = b
+		}
+	}
 }
 
 // What an attempt tells the breaker.
@@ -303,6 +307,9 @@ func (b *CircuitBreaker) openError() error {
 // State returns the breaker's state: the shared one when it has a store
 // that answers.
 func (b *CircuitBreaker) State() gobreaker.State {
+	if b == nil || b.local == nil {
+		return gobreaker.StateClosed
+	}
 	if b.sharedBreaker() != nil {
 		if st, err := b.sharedState(); err == nil {
 			if st.State == gobreaker.StateOpen && !time.Now().Before(st.Expiry) {

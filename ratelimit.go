@@ -189,6 +189,9 @@ type LimiterStats struct {
 // Stats returns what l has done: how many calls it let go, how many of
 // them waited and for how long, how many it refused.
 func (l *WindowLimiter) Stats() LimiterStats {
+	if l == nil {
+		return LimiterStats{}
+	}
 	return LimiterStats{Granted: l.granted.Load(), Delayed: l.delayed.Load(),
 		Delay: time.Duration(l.delay.Load()), Refused: l.refused.Load()}
 }
@@ -197,6 +200,9 @@ func (l *WindowLimiter) Stats() LimiterStats {
 // call's moment would come after ctx's deadline, it returns at once an
 // error that matches context.DeadlineExceeded.
 func (l *WindowLimiter) Wait(ctx context.Context) error {
+	if l == nil { // no limiter: no limit
+		return ctx.Err()
+	}
 	if err := ctx.Err(); err != nil {
 		l.refused.Add(1)
 		return err

@@ -76,6 +76,9 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if req == nil || req.URL == nil {
 		return nil, errors.New("iotapi: Do: nil request or URL")
 	}
+	if c == nil || c.engine == nil {
+		return nil, errors.New("iotapi: Do: a Client must be made by NewClient")
+	}
 	ctx, cancel := req.Context(), context.CancelFunc(nil)
 	if c.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
