@@ -18,20 +18,7 @@ func (e *APIError) redactEchoes(req *http.Request) {
 		var buf [16]string
 		e.Redact(appendRequestSecrets(buf[:0], req)...)
 	}
-	for _, f := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
-		*f = redact.Text(*f)
-	}
-	for i := range e.Details {
-		d := &e.Details[i]
-		for _, f := range []*string{&d.Code, &d.Type, &d.Field, &d.Message} {
-			*f = redact.Text(*f)
-		}
-	}
-	for _, vs := range e.Header {
-		for i, v := range vs {
-			vs[i] = redact.Text(v)
-		}
-	}
+	e.mapText(redact.Text)
 }
 
 // appendRequestSecrets appends the credentials a request carries to out:

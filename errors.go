@@ -300,22 +300,28 @@ func (e *APIError) Redact(secrets ...string) {
 		if len(s) < 4 {
 			continue
 		}
-		for _, f := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
-			*f = strings.ReplaceAll(*f, s, redact.Mask)
-		}
-		for i := range e.Details {
-			d := &e.Details[i]
-			for _, f := range []*string{&d.Code, &d.Type, &d.Field, &d.Message} {
-				*f = strings.ReplaceAll(*f, s, redact.Mask)
-			}
-		}
-		for _, vs := range e.Header {
-			for i, v := range vs {
-				vs[i] = strings.ReplaceAll(v, s, redact.Mask)
-			}
-		}
+		e.mapText(func(t string) string { return strings.ReplaceAll(t, s, redact.Mask) })
 		if bytes.Contains(e.Body, []byte(s)) {
 			e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redact.Mask))
+		}
+	}
+}
+
+// mapText replaces each of e's texts (its fields, its details' fields and
+// its header values) with f of it.
+func (e *APIError) mapText(f func(string) string) {
+	for _, p := range []*string{&e.Code, &e.Type, &e.Message, &e.RequestID, &e.DocURL} {
+		*p = f(*p)
+	}
+	for i := range e.Details {
+		d := &e.Details[i]
+		for _, p := range []*string{&d.Code, &d.Type, &d.Field, &d.Message} {
+			*p = f(*p)
+		}
+	}
+	for _, vs := range e.Header {
+		for i, v := range vs {
+			vs[i] = f(v)
 		}
 	}
 }
