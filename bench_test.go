@@ -252,8 +252,25 @@ func BenchmarkWaitingCallMemory(b *testing.B) {
 		}
 		return nil, req.Context().Err()
 	})
+	// bare is a caller doing its own backoff over bare net/http: the
+	// answer's goroutine after a call, holding the request and a timer.
+	bare := doerFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := (&http.Client{Transport: unavailable}).Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		t := time.NewTimer(time.Minute)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+		}
+		return nil, req.Context().Err()
+	})
 	for name, c := range map[string]doer{
 		"floor":            floor,
+		"bare+timer":       bare,
 		"iotapi.Client":    iotapi.NewClient(&http.Client{Transport: unavailable}, dt.Vendor, iotapi.WithoutRetryBudget()),
 		"iotapi.Transport": &http.Client{Transport: iotapi.NewTransport(unavailable, dt.Vendor, iotapi.WithoutRetryBudget())},
 	} {

@@ -15,8 +15,7 @@ import (
 // values, credentials in URLs and after "Bearer".
 func (e *APIError) redactEchoes(req *http.Request) {
 	if req != nil {
-		var buf [16]string
-		e.Redact(appendRequestSecrets(buf[:0], req)...)
+		e.Redact(appendRequestSecrets(nil, req)...)
 	}
 	e.mapText(redact.Text)
 }

@@ -102,6 +102,8 @@ type callState struct {
 	refreshed bool   // the call has had its one token refresh
 
 	stop error // why retrying stopped before the retries ran out
+
+	out outcome // what the call came to, once run
 }
 
 // newCall returns a call for req, from the pool or bound anew.
@@ -149,22 +151,21 @@ type outcome struct {
 	// a planned retry from going out.
 	stop     error
 	attempts int
-	start    time.Time
-	ctx      context.Context // the call's, for CallEnd
-	info     CallInfo
 }
 
-// run sends req with retries and returns what happened.
-func (e *engine) run(ctx context.Context, req *http.Request) (o outcome) {
-	c := e.newCall(ctx, req)
-	defer e.release(c)
+// run sends the call's request with retries and keeps what happened in
+// c.out. (The outcome stays in the call, not on the stack, so that the
+// frames a call waits under stay small: see BenchmarkWaitingCallMemory.)
+func (c *call) run() {
 	first, err := c.firstRequest()
 	if err != nil {
-		return outcome{err: err, start: c.start, ctx: c.ctx, info: c.info}
+		c.out = outcome{err: err}
+		return
 	}
 	c.lreq.Request = first
 	resp, err := c.loop.Do(&c.lreq)
-	o = outcome{attempts: c.attempts, stop: c.stop, start: c.start, ctx: c.ctx, info: c.info}
+	o := &c.out
+	*o = outcome{attempts: c.attempts, stop: c.stop}
 	switch {
 	case c.pending: // the context ended during the wait, or the retry could not be prepared
 		if resp != nil {
@@ -179,7 +180,6 @@ func (e *engine) run(ctx context.Context, req *http.Request) (o outcome) {
 	default:
 		o.resp, o.failure = resp, c.latest.failure
 	}
-	return o
 }
 
 // release returns a finished call to the pool.
@@ -223,6 +223,12 @@ func (c *call) checkRetry(_ context.Context, resp *http.Response, err error) (bo
 	c.observe(resp, err)
 	v := decide(c, &c.latest)
 	c.record(v)
+	if v.retry && resp != nil {
+		// go-retryablehttp drains a retried response and keeps it in a
+		// variable for the whole wait; its decoded copy is all the call
+		// needs, so its headers need not be held that long.
+		resp.Header = nil
+	}
 	return v.retry, nil
 }
 
@@ -283,42 +289,56 @@ func (c *call) prepare(r *http.Request) error {
 }
 
 // observe records an attempt's answer as the latest: it counts the
-// attempt and decodes a failed response with the vendor's rules.
+// attempt and decodes a failed response with the vendor's rules. (Its
+// steps are functions of their own, so that the frames under the
+// decoding, the deepest point of a call, stay small: see
+// BenchmarkWaitingCallMemory.)
 func (c *call) observe(resp *http.Response, err error) {
 	if err == nil || !limited(err) {
 		c.attempts++ // it went out
 	}
-	a := &c.latest
 	if err != nil {
-		*a = attempt{err: unwrapURLError(err)}
+		c.latest = attempt{err: unwrapURLError(err)}
 		c.streak = 0
 	} else {
 		c.observeResponse(resp)
 	}
-	if h := c.e.cfg.hooks.AttemptEnd; h != nil {
-		h(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying},
-			AttemptResult{StatusCode: a.status, Failure: a.failure, Err: a.err})
+	if c.e.cfg.hooks.AttemptEnd != nil {
+		c.attemptEnded()
 	}
 }
 
 // observeResponse records a response as the latest attempt's answer.
 func (c *call) observeResponse(resp *http.Response) {
 	c.e.budget.answered(resp.StatusCode)
-	a := &c.latest
-	if resp.StatusCode == a.status {
+	if resp.StatusCode == c.latest.status {
 		c.streak++
 	} else {
 		c.streak = 1
 	}
-	*a = attempt{status: resp.StatusCode}
-	if a.status >= 400 {
-		a.failure = c.e.vendor.DecodeError(resp)
-		a.rule, _ = c.e.vendor.Rule(a.status)
-		a.failure.Redact(c.token) // a vendor that echoes the token
-		if b := c.e.cfg.breaker; b != nil {
-			b.saw(a.failure)
-		}
+	c.latest = attempt{status: resp.StatusCode}
+	if resp.StatusCode >= 400 {
+		c.latest.failure = c.e.vendor.DecodeError(resp)
+		c.failed()
 	}
+}
+
+// failed completes the latest attempt's failure: the vendor's rule for its
+// status, the token redacted if the vendor echoed it, and the breaker told.
+func (c *call) failed() {
+	a := &c.latest
+	a.rule, _ = c.e.vendor.Rule(a.status)
+	a.failure.Redact(c.token) // a vendor that echoes the token
+	if b := c.e.cfg.breaker; b != nil {
+		b.saw(a.failure)
+	}
+}
+
+// attemptEnded reports the latest attempt to the AttemptEnd hook.
+func (c *call) attemptEnded() {
+	a := &c.latest
+	c.e.cfg.hooks.AttemptEnd(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying},
+		AttemptResult{StatusCode: a.status, Failure: a.failure, Err: a.err})
 }
 
 // record acts on the policy's verdict on the latest attempt: it keeps
@@ -353,11 +373,12 @@ func (c *call) record(v verdict) {
 }
 
 // ended reports a call's outcome to the CallEnd hook.
-func (e *engine) ended(o outcome) {
-	h := e.cfg.hooks.CallEnd
+func (c *call) ended() {
+	h := c.e.cfg.hooks.CallEnd
 	if h == nil {
 		return
 	}
+	o := &c.out
 	r := CallResult{Attempts: o.attempts, Failure: o.failure, Err: o.err, Stop: o.stop}
 	switch {
 	case o.resp != nil:
@@ -365,5 +386,5 @@ func (e *engine) ended(o outcome) {
 	case o.failure != nil:
 		r.StatusCode = o.failure.StatusCode
 	}
-	h(o.ctx, o.info, r)
+	h(c.ctx, c.info, r)
 }

@@ -29,8 +29,11 @@ var _ http.RoundTripper = (*transport)(nil)
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	o := t.engine.run(req.Context(), req)
-	t.engine.ended(o)
+	c := t.engine.newCall(req.Context(), req)
+	c.run()
+	c.ended()
+	o := c.out
+	t.engine.release(c)
 	switch {
 	case o.resp != nil:
 		return o.resp, nil
@@ -83,12 +86,17 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if c.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 	}
-	return c.answer(req, c.engine.run(ctx, req), cancel)
+	call := c.engine.newCall(ctx, req)
+	call.run()
+	resp, err := c.answer(call, cancel)
+	c.engine.release(call)
+	return resp, err
 }
 
 // answer turns a call's outcome into Do's results.
-func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc) (*http.Response, error) {
-	defer func() { c.engine.ended(o) }()
+func (c *Client) answer(call *call, cancel context.CancelFunc) (*http.Response, error) {
+	defer call.ended()
+	o := &call.out
 	resp := o.resp
 	if resp != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		err := c.engine.vendor.CheckResponse(resp) // a vendor may fail a 2xx (WithSuccessCheck)
@@ -112,13 +120,14 @@ func (c *Client) answer(req *http.Request, o outcome, cancel context.CancelFunc)
 			o.failure = c.engine.vendor.DecodeError(resp)
 		}
 	}
-	return nil, c.engine.failure(req, o)
+	return nil, call.failure()
 }
 
 // failure is Do's error for an outcome without a usable response, with
 // what a support report needs.
-func (e *engine) failure(req *http.Request, o outcome) error {
-	info := requestInfo{method: req.Method, url: redact.URL(req.URL), start: o.start, end: time.Now()}
+func (c *call) failure() error {
+	o, e, req := &c.out, c.e, c.req
+	info := requestInfo{method: req.Method, url: redact.URL(req.URL), start: c.start, end: time.Now()}
 	if apiErr := o.failure; apiErr != nil {
 		apiErr.Attempts, apiErr.Err, apiErr.req = o.attempts, o.stop, info
 		return apiErr
