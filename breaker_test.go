@@ -211,20 +211,26 @@ func TestCircuitBreaker_FleetSharesOneBreaker(t *testing.T) {
 	v := &flipVendor{delay: 2 * time.Millisecond}
 	v.down.Store(true)
 	srv := serveHandler(t, v)
-	// Requests handed to the transport after the breaker opened (and a
-	// moment for a goroutine let through just before to get there) were
-	// let through after it opened.
+	// A request whose attempt began after the breaker opened, and that
+	// still reached the transport, was let through after it opened.
+	type began struct{}
 	var late atomic.Int64
 	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if o := store.opened.Load(); o != 0 && time.Now().UnixNano() > o+int64(5*time.Millisecond) {
-			late.Add(1)
+		if at, _ := r.Context().Value(began{}).(int64); at != 0 {
+			if o := store.opened.Load(); o != 0 && at > o {
+				late.Add(1)
+			}
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})
+	stamp := iotapi.WithHooks(iotapi.Hooks{AttemptStart: func(ctx context.Context, _ iotapi.AttemptInfo) context.Context {
+		return context.WithValue(ctx, began{}, time.Now().UnixNano())
+	}})
 	clients := make([]*iotapi.Client, replicas)
 	for i := range clients {
 		b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Name: "dt:project-42", Failures: 5, CoolDown: coolDown, Store: store})
-		clients[i] = iotapi.NewClient(&http.Client{Transport: base}, dt.Vendor, iotapi.WithCircuitBreaker(b), iotapi.WithRecordedWaits(func(time.Duration) {}))
+		clients[i] = iotapi.NewClient(&http.Client{Transport: base}, dt.Vendor, iotapi.WithCircuitBreaker(b), stamp,
+			iotapi.WithRecordedWaits(func(time.Duration) {}))
 	}
 	var refused, refusedNanos atomic.Int64
 	fleet := func(n int, each func(err error, took time.Duration)) {

@@ -2,6 +2,7 @@ package redisx_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,19 +49,27 @@ func TestBreakerStore_EightReplicasShareOneBreaker(t *testing.T) {
 	defer srv.Close()
 	name := redisx.AccountKey("dt", fmt.Sprintf("breaker-%d", time.Now().UnixNano()))
 
-	var opened atomic.Int64 // when a replica first failed a call at once
-	var late atomic.Int64   // requests handed to the transport well after that
+	// A request whose attempt began after a replica first failed a call at
+	// once, and that still reached the transport, was let through after
+	// the breaker opened.
+	type began struct{}
+	var opened, late atomic.Int64
 	base := roundTrip(func(r *http.Request) (*http.Response, error) {
-		if o := opened.Load(); o != 0 && time.Now().UnixNano() > o+int64(5*time.Millisecond) {
-			late.Add(1)
+		if at, _ := r.Context().Value(began{}).(int64); at != 0 {
+			if o := opened.Load(); o != 0 && at > o {
+				late.Add(1)
+			}
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})
+	stamp := iotapi.WithHooks(iotapi.Hooks{AttemptStart: func(ctx context.Context, _ iotapi.AttemptInfo) context.Context {
+		return context.WithValue(ctx, began{}, time.Now().UnixNano())
+	}})
 	clients := make([]*iotapi.Client, replicas)
 	for i := range clients {
 		b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Name: name, Failures: 5, CoolDown: coolDown,
 			Store: redisx.NewBreakerStore(newRedis(t))})
-		clients[i] = iotapi.NewClient(&http.Client{Transport: base}, dt.Vendor, iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0))
+		clients[i] = iotapi.NewClient(&http.Client{Transport: base}, dt.Vendor, iotapi.WithCircuitBreaker(b), stamp, iotapi.WithMaxRetries(0))
 	}
 	var refused atomic.Int64
 	fleet := func(n int, each func(error)) {
