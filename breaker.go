@@ -290,7 +290,8 @@ var ErrBreakerBusy = errors.New("the circuit breaker's lock is held by another r
 // saw keeps the vendor's latest failure, for ErrCircuitOpen's errors.
 func (b *CircuitBreaker) saw(e *APIError) {
 	if e != nil && e.StatusCode >= 500 {
-		b.last.Store(e)
+		c := *e // the call goes on to set its Attempts and Err
+		b.last.Store(&c)
 	}
 }
 
