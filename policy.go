@@ -48,7 +48,11 @@ func decide(c *call, a *attempt) verdict {
 	// A rejected token, not yet refreshed in this call: the vendor did not
 	// act on the request, so it is sent once more with a new token,
 	// whatever its method. The replay is not one of the caller's retries.
+	// A body that cannot be sent again stops the replay as it stops a retry.
 	if c.canRefresh() && !lim.noReplay && a.failure != nil && (a.failure.Kind == TokenExpired || a.failure.Kind == Unauthenticated) {
+		if !c.body.replayable {
+			return stop(ErrNotReplayable)
+		}
 		return verdict{retry: true, replay: true, freshToken: true}
 	}
 

@@ -69,6 +69,8 @@ func TestDecide(t *testing.T) {
 			call: history{token: "t1"}, want: verdict{retry: true, replay: true, freshToken: true}},
 		{name: "token rejected again", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated},
 			call: history{token: "t2", refreshed: true}, want: final},
+		{name: "token rejected, body not resendable", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated},
+			call: history{method: "POST", token: "t1", unreplayed: true}, wantWhy: ErrNotReplayable},
 		{name: "401 without a token", vendor: dtVendor, status: 401, failure: APIError{Kind: Unauthenticated}, want: final},
 
 		// Not retryable.

@@ -46,8 +46,12 @@ func newBodySource(req *http.Request, limit int64) (bodySource, io.ReadCloser, e
 
 var errNoBody = errors.New("GetBody returned no body")
 
-// next returns a fresh copy of the body for a retry.
+// next returns a fresh copy of the body for a retry. It fails for a body
+// that cannot be replayed, rather than send an empty one in its place.
 func (s bodySource) next() (io.ReadCloser, error) {
+	if !s.replayable {
+		return nil, ErrNotReplayable
+	}
 	if s.get == nil {
 		return http.NoBody, nil
 	}

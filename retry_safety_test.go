@@ -10,11 +10,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
 	"github.com/iotapi/iotapi/iotapitest"
+	"github.com/iotapi/iotapi/tellus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -144,6 +147,43 @@ func TestClient_UnreplayableBodyIsSentOnce(t *testing.T) {
 	assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
 	require.Equal(t, 1, rec.count())
 	assert.Equal(t, sha256.Sum256(big), rec.bodies[0], "sent whole, though not buffered whole")
+}
+
+// The token replay is a resend like any retry: a body that cannot be sent
+// again is not replaced by an empty one.
+func TestTokenReplay_UnreplayableBodyIsNotSentEmpty(t *testing.T) {
+	big := payload(4096)
+	for name, do := range map[string]func(*http.Request, ...iotapi.Option) (*http.Response, error){
+		"Client": func(r *http.Request, opts ...iotapi.Option) (*http.Response, error) {
+			cl, _ := newClient(tellus.Vendor, opts...)
+			return cl.Do(r)
+		},
+		"Transport": func(r *http.Request, opts ...iotapi.Option) (*http.Response, error) {
+			return (&http.Client{Transport: iotapi.NewTransport(nil, tellus.Vendor, opts...)}).Do(r)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			srv := serveHandler(t, rec.wrap(iotapitest.NewPlan(iotapitest.Times(1, canned("tellus", "2002_token_expired")), iotapitest.Always(iotapitest.OK(`{}`)))))
+			var replays atomic.Int64
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, io.NopCloser(bytes.NewReader(big)))
+			resp, err := do(req, iotapi.WithMaxBufferedBody(1024), iotapi.WithTokenSource(&countingSource{life: time.Hour}),
+				iotapi.WithOnRetry(func(iotapi.RetryEvent) { replays.Add(1) }))
+			if name == "Transport" { // the vendor's rejection is returned as it came
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			} else {
+				assert.ErrorIs(t, err, iotapi.ErrNotReplayable)
+				var e *iotapi.APIError
+				require.ErrorAs(t, err, &e, "the vendor's rejection is the answer")
+				assert.Equal(t, iotapi.TokenExpired, e.Kind)
+			}
+			require.Equal(t, 1, rec.count(), "sent once, never again without its body")
+			assert.Equal(t, sha256.Sum256(big), rec.bodies[0])
+			assert.Zero(t, replays.Load())
+		})
+	}
 }
 
 func TestClient_LogsAndReportsRetriesWithoutSecrets(t *testing.T) {
