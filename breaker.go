@@ -290,8 +290,7 @@ var ErrBreakerBusy = errors.New("the circuit breaker's lock is held by another r
 // saw keeps the vendor's latest failure, for ErrCircuitOpen's errors.
 func (b *CircuitBreaker) saw(e *APIError) {
 	if e != nil && e.StatusCode >= 500 {
-		c := *e // the call goes on to set its Attempts and Err
-		b.last.Store(&c)
+		b.last.Store(e.clone()) // the call goes on to complete e
 	}
 }
 
@@ -299,8 +298,7 @@ func (b *CircuitBreaker) saw(e *APIError) {
 func (b *CircuitBreaker) openError() error {
 	e := &circuitOpenError{}
 	if last := b.last.Load(); last != nil {
-		c := *last
-		e.last = &c
+		e.last = last.clone() // each caller's to change (Redact)
 	}
 	return e
 }
@@ -334,7 +332,10 @@ func (b *CircuitBreaker) sharedBreaker() *gobreaker.DistributedCircuitBreaker[st
 		return nil
 	}
 	if b.shared == nil {
-		shared, err := newDistributed(b.store, b.settings)
+		shared, err := newDistributed(b.store, b.settings, b.lockName())
+		if errors.Is(err, ErrBreakerBusy) {
+			return nil // the local breaker decides this once
+		}
 		if err != nil {
 			b.failedLocked(err)
 			return nil
@@ -348,10 +349,25 @@ func (b *CircuitBreaker) sharedBreaker() *gobreaker.DistributedCircuitBreaker[st
 // store answers. gobreaker v2.4.0's constructor unlocks through a nil
 // breaker when the store fails after it took the lock, and panics: a
 // store that fails to answer is asked first, and a failure after that is
-// recovered here as the store's error.
-func newDistributed(store BreakerStore, st gobreaker.Settings) (shared *gobreaker.DistributedCircuitBreaker[struct{}], err error) {
-	if _, err := store.GetData("gobreaker:state:" + st.Name); err != nil {
+// recovered here as the store's error. The constructor writes a closed
+// state where it finds none, and its own locking does nothing here (see
+// lockedOutside): the store's lock is held around it then, or replicas
+// starting together could write it over the state one of them has just
+// opened.
+func newDistributed(store BreakerStore, st gobreaker.Settings, lock string) (shared *gobreaker.DistributedCircuitBreaker[struct{}], err error) {
+	data, err := store.GetData("gobreaker:state:" + st.Name)
+	if err != nil {
 		return nil, err
+	}
+	if len(data) == 0 {
+		if err := store.Lock(lock); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if uerr := store.Unlock(lock); uerr != nil && err == nil {
+				shared, err = nil, uerr
+			}
+		}()
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -84,12 +84,13 @@ func (s *memStore) SetData(name string, data []byte) error {
 		return errStoreDown
 	}
 	var st gobreaker.SharedState
-	if json.Unmarshal(data, &st) == nil && st.State == gobreaker.StateOpen {
-		s.opened.CompareAndSwap(0, time.Now().UnixNano())
-	}
+	open := json.Unmarshal(data, &st) == nil && st.State == gobreaker.StateOpen
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.data[name] = append([]byte(nil), data...)
+	if open { // stamped once written: a later read sees it
+		s.opened.CompareAndSwap(0, time.Now().UnixNano())
+	}
 	return nil
 }
 
@@ -322,4 +323,50 @@ func TestCircuitBreaker_StoreDownFallsBackToLocal(t *testing.T) {
 	assert.Equal(t, 1, bytes.Count(logs.Bytes(), []byte("circuit breaker store unreachable")), "one warning")
 	_, err := get(t, c, srv.URL)
 	assert.ErrorIs(t, err, iotapi.ErrCircuitOpen)
+}
+
+// Each caller's error is its own: redacting it changes nothing another
+// caller holds, or the failure the breaker keeps for the next ones.
+func TestCircuitBreaker_ErrorsAreTheCallersOwn(t *testing.T) {
+	srv := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Note", "internal-42")
+		canned("dt", "503")(w, r)
+	}))
+	b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 1, CoolDown: time.Hour})
+	var kept []*iotapi.APIError
+	var mu sync.Mutex
+	keep := iotapi.WithHooks(iotapi.Hooks{AttemptEnd: func(_ context.Context, _ iotapi.AttemptInfo, r iotapi.AttemptResult) {
+		if r.Failure != nil {
+			mu.Lock()
+			kept = append(kept, r.Failure)
+			mu.Unlock()
+		}
+	}})
+	c, _ := newClient(dt.Vendor, iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0), keep)
+	_, first := get(t, c, srv.URL)
+	var e *iotapi.APIError
+	require.ErrorAs(t, first, &e)
+	e.Redact("internal-42")
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				_, err := get(t, c, srv.URL)
+				var e *iotapi.APIError
+				if assert.ErrorIs(t, err, iotapi.ErrCircuitOpen) && assert.ErrorAs(t, err, &e) {
+					assert.Equal(t, "internal-42", e.Header.Get("X-Note"), "another caller's Redact")
+					e.Redact("internal-42")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, kept, 1)
+	assert.Equal(t, "internal-42", kept[0].Header.Get("X-Note"), "the hook's copy, apart from the caller's")
+	assert.Zero(t, kept[0].Attempts, "the call completes its own error, not the hook's")
 }

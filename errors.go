@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -305,6 +306,16 @@ func (e *APIError) Redact(secrets ...string) {
 			e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redact.Mask))
 		}
 	}
+}
+
+// clone returns a copy of e sharing nothing that Redact or the call
+// writes: its headers, details and body are copied too.
+func (e *APIError) clone() *APIError {
+	c := *e
+	c.Header = e.Header.Clone()
+	c.Details = slices.Clone(e.Details)
+	c.Body = bytes.Clone(e.Body)
+	return &c
 }
 
 // mapText replaces each of e's texts (its fields, its details' fields and

@@ -10,7 +10,11 @@ import (
 // Hooks observe the calls of a Client or Transport, for tracing, metrics
 // and logs. Every field is optional. Each is called from the goroutine
 // making the call, at the moment its comment says, and must not block.
-// No hook ever sees a header, a body or an unredacted URL.
+// No hook sees the request's headers or body, or an unredacted URL; a
+// vendor's failure (AttemptResult.Failure, CallResult.Failure) carries
+// what an *APIError does: the response's headers with secrets redacted
+// and its bounded body. AttemptResult.Failure is the hook's own copy;
+// CallResult.Failure is the error the call returns.
 //
 // WithHooks adds a set; WithOnRetry and WithLogger are sets of hooks too.
 // Package otelx (module github.com/iotapi/iotapi/otelx) builds OpenTelemetry

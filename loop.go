@@ -335,10 +335,14 @@ func (c *call) failed() {
 }
 
 // attemptEnded reports the latest attempt to the AttemptEnd hook.
+// The hook gets a copy of the failure, which the call goes on to complete.
 func (c *call) attemptEnded() {
 	a := &c.latest
-	c.e.cfg.hooks.AttemptEnd(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying},
-		AttemptResult{StatusCode: a.status, Failure: a.failure, Err: a.err})
+	r := AttemptResult{StatusCode: a.status, Err: a.err}
+	if a.failure != nil {
+		r.Failure = a.failure.clone()
+	}
+	c.e.cfg.hooks.AttemptEnd(c.actx, AttemptInfo{CallInfo: c.info, Attempt: c.attemptNo, Replay: c.replaying}, r)
 }
 
 // record acts on the policy's verdict on the latest attempt: it keeps
