@@ -33,8 +33,9 @@ type BreakerSettings struct {
 	// account, named as its limiter is (redisx.AccountKey).
 	Name string
 
-	// Failures is how many attempts in a row must fail, with a 5xx or a
-	// transport failure, to open the breaker (default
+	// Failures is how many attempts in a row must fail, with a 5xx, a
+	// transport failure or no answer in time (the Client's Timeout or the
+	// caller's deadline), to open the breaker (default
 	// DefaultBreakerFailures). A 4xx, a 429 and the caller's own
 	// cancellation are not the vendor failing: a 4xx resets the count, a
 	// 429 or a cancellation leaves it.
@@ -162,10 +163,10 @@ var (
 // breakerResult classifies an attempt's answer for the breaker.
 func breakerResult(ctx context.Context, resp *http.Response, err error) error {
 	switch {
-	case err != nil && (ctx.Err() != nil || limited(err)):
-		return errNotCounted
+	case err != nil && (limited(err) || errors.Is(ctx.Err(), context.Canceled)):
+		return errNotCounted // nothing sent, or the caller gave up: the vendor is not to blame
 	case err != nil:
-		return errVendorFailing
+		return errVendorFailing // a deadline passing counts: a vendor that hangs is failing
 	case resp.StatusCode >= 500:
 		return errVendorFailing
 	case resp.StatusCode == http.StatusTooManyRequests:

@@ -192,15 +192,36 @@ func TestCircuitBreaker_CountsOnlyTheVendorFailing(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		_, _ = get(t, c, srv.URL)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(50*time.Millisecond, cancel).Stop()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 	_, err := c.Do(req)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, gobreaker.StateClosed, b.State(), "two failures in a row, no more")
 	_, err = get(t, c, srv.URL)
 	assert.NotErrorIs(t, err, iotapi.ErrCircuitOpen)
 	assert.Equal(t, gobreaker.StateOpen, b.State(), "the third")
+}
+
+// A vendor that hangs is failing: an attempt that runs out of time counts,
+// whether the Client's Timeout or the caller's deadline ends it.
+func TestCircuitBreaker_CountsAHungVendor(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(iotapitest.Delay(time.Second, iotapitest.OK(`{}`)))))
+	b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 2, CoolDown: time.Hour})
+	opts := []iotapi.Option{iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0)}
+	c := iotapi.NewClient(&http.Client{Timeout: 50 * time.Millisecond}, dt.Vendor, opts...)
+	_, err := get(t, c, srv.URL)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, gobreaker.StateClosed, b.State())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	_, err = iotapi.NewClient(nil, dt.Vendor, opts...).Do(req)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, gobreaker.StateOpen, b.State(), "two attempts in a row ran out of time")
+	_, err = get(t, c, srv.URL)
+	assert.ErrorIs(t, err, iotapi.ErrCircuitOpen)
 }
 
 // A fleet: 8 replicas × 25 goroutines share one breaker through a store;

@@ -26,10 +26,13 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	tk, err := t.breaker.admit()
 	if err != nil {
+		closeBody(req) // as a RoundTripper must, on every error
 		return nil, err
 	}
+	result := errNotCounted // if the base transport panics, the ticket is still returned
+	defer func() { t.breaker.done(tk, result) }()
 	resp, err := t.paced(req)
-	t.breaker.done(tk, breakerResult(req.Context(), resp, err))
+	result = breakerResult(req.Context(), resp, err)
 	return resp, err
 }
 
@@ -48,6 +51,7 @@ func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 		t.waited(ctx, LimiterWait{Waited: time.Since(start), Err: err})
 	}
 	if err != nil {
+		closeBody(req)
 		return nil, err
 	}
 	resp, err := t.rt.RoundTrip(req)
@@ -63,6 +67,14 @@ func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 }
 
 var _ http.RoundTripper = attemptTransport{}
+
+// closeBody closes the body of a request that will not be sent: the
+// caller's, or the copy for a retry. A streamed upload's writer is told.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
 
 // limiterError is a limiter's refusal to let an attempt go: the context
 // ended during the wait, or the limiter refused a wait that would outlast

@@ -18,6 +18,7 @@ import (
 	"github.com/iotapi/iotapi/dt"
 	"github.com/iotapi/iotapi/iotapitest"
 	"github.com/iotapi/iotapi/tellus"
+	"github.com/sony/gobreaker/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -281,4 +282,93 @@ func TestClient_AttemptsCountWhatWasSent(t *testing.T) {
 	assert.Zero(t, plan.Calls())
 	assert.ErrorContains(t, err, "disk on fire")
 	assert.NotContains(t, err.Error(), "attempts")
+}
+
+// closeTracker is a request body that records its closing.
+type closeTracker struct {
+	io.Reader
+	closed atomic.Bool
+}
+
+func (c *closeTracker) Close() error { c.closed.Store(true); return nil }
+
+// refusingLimiter never lets an attempt go.
+type refusingLimiter struct{}
+
+func (refusingLimiter) Wait(context.Context) error { return errors.New("no") }
+
+// A call stopped before anything is sent still closes the caller's body,
+// as net/http's Client and every RoundTripper must: a streamed upload's
+// writer is not left blocked.
+func TestStoppedCall_ClosesTheCallersBody(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "503"))))
+	open := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 1, CoolDown: time.Hour})
+	cl, _ := newClient(dt.Vendor, iotapi.WithCircuitBreaker(open), iotapi.WithMaxRetries(0))
+	_, _ = get(t, cl, srv.URL)
+	require.Equal(t, gobreaker.StateOpen, open.State())
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	stops := map[string]struct {
+		ctx  context.Context
+		opts []iotapi.Option
+	}{
+		"breaker open":      {context.Background(), []iotapi.Option{iotapi.WithCircuitBreaker(open)}},
+		"limiter refuses":   {context.Background(), []iotapi.Option{iotapi.WithRateLimit(refusingLimiter{})}},
+		"token fetch fails": {context.Background(), []iotapi.Option{iotapi.WithTokenSource(&countingSource{err: errors.New("down")})}},
+		"context ended":     {canceled, nil},
+	}
+	bodies := map[string]func() (io.ReadCloser, func() (io.ReadCloser, error)){
+		"with GetBody": func() (io.ReadCloser, func() (io.ReadCloser, error)) {
+			return &closeTracker{Reader: strings.NewReader("payload")}, func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("payload")), nil }
+		},
+		"buffered": func() (io.ReadCloser, func() (io.ReadCloser, error)) {
+			return &closeTracker{Reader: strings.NewReader("payload")}, nil
+		},
+		"streamed past the buffer": func() (io.ReadCloser, func() (io.ReadCloser, error)) {
+			return &closeTracker{Reader: bytes.NewReader(payload(4096))}, nil
+		},
+	}
+	for stopName, stop := range stops {
+		for bodyName, body := range bodies {
+			for _, mode := range []string{"Client", "Transport"} {
+				t.Run(stopName+"/"+bodyName+"/"+mode, func(t *testing.T) {
+					opts := append([]iotapi.Option{iotapi.WithMaxBufferedBody(1024), iotapi.WithRecordedWaits(func(time.Duration) {})}, stop.opts...)
+					b, getBody := body()
+					req, _ := http.NewRequestWithContext(stop.ctx, http.MethodPut, srv.URL, b)
+					req.GetBody = getBody
+					var err error
+					if mode == "Client" {
+						_, err = iotapi.NewClient(nil, dt.Vendor, opts...).Do(req)
+					} else {
+						_, err = (&http.Client{Transport: iotapi.NewTransport(nil, dt.Vendor, opts...)}).Do(req)
+					}
+					require.Error(t, err)
+					assert.True(t, b.(*closeTracker).closed.Load(), "the body is closed")
+				})
+			}
+		}
+	}
+}
+
+// A streamed upload's writer ends when the call stops before sending it.
+func TestStoppedCall_EndsAStreamedUpload(t *testing.T) {
+	srv := serve(t, iotapitest.NewPlan(iotapitest.Always(canned("dt", "503"))))
+	open := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 1, CoolDown: time.Hour})
+	_, _ = get(t, iotapi.NewClient(nil, dt.Vendor, iotapi.WithCircuitBreaker(open), iotapi.WithMaxRetries(0)), srv.URL)
+	require.Equal(t, gobreaker.StateOpen, open.State())
+
+	pr, pw := io.Pipe()
+	wrote := make(chan error, 1)
+	go func() { _, err := pw.Write(make([]byte, 1<<20)); wrote <- err }()
+	req, _ := http.NewRequest(http.MethodPut, srv.URL, pr)
+	_, err := iotapi.NewClient(nil, dt.Vendor, iotapi.WithCircuitBreaker(open), iotapi.WithMaxBufferedBody(1024)).Do(req)
+	require.ErrorIs(t, err, iotapi.ErrCircuitOpen)
+	select {
+	case err := <-wrote:
+		assert.ErrorIs(t, err, io.ErrClosedPipe, "the writer is told")
+	case <-time.After(10 * time.Second):
+		pr.Close()
+		t.Fatal("the writer is left blocked")
+	}
 }
