@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -136,9 +135,6 @@ func (c *TokenCache) refresh(ctx context.Context, stale string, fetch fetchFunc)
 	return tok, nil
 }
 
-// A Redis reply that is not what the scripts return.
-var errReply = errors.New("redisx: unexpected reply from Redis")
-
 // loadScript returns the token's key as {type, PTTL, value}: the value and
 // its time to live (ms, -1 for none) only for a string.
 var loadScript = redis.NewScript(`
@@ -211,64 +207,19 @@ func (c *TokenCache) store(ctx context.Context, tok *oauth2.Token) {
 	}
 }
 
-// lockScript takes the refresh lock for ARGV[1] for ARGV[2] ms: it returns
-// {1, note} when this replica holds it now (also when it already did: an
-// earlier attempt it gave up on succeeded), {0, note} when another does.
-// Another type under the key is replaced; a lock with no expiry or a
-// longer one is given ARGV[2]. note says what was repaired ("" for
-// nothing).
-var lockScript = redis.NewScript(`
-local ttl = tonumber(ARGV[2])
-local kind = redis.call('TYPE', KEYS[1])['ok']
-local note = ''
-if kind ~= 'none' and kind ~= 'string' then
-  redis.call('DEL', KEYS[1])
-  note = 'a ' .. kind .. ' under the lock key'
-end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ttl) then return {1, note} end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  return {1, note}
-end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then
-  note = 'a lock with no expiry'
-elseif left > ttl then
-  note = 'a lock expiring in ' .. left .. ' ms'
-else
-  return {0, note}
-end
-redis.call('PEXPIRE', KEYS[1], ttl)
-return {0, note}`)
-
 // lock takes the refresh lock, reporting whether this replica holds it.
 func (c *TokenCache) lock(ctx context.Context) (bool, error) {
-	res, err := bounded(ctx, c.redis, func(ctx context.Context, rdb redis.UniversalClient) ([]any, error) {
-		return lockScript.Run(ctx, rdb, []string{c.lockKey}, c.owner, c.cfg.lockTTL.Milliseconds()).Slice()
-	})
-	if err != nil {
-		return false, err
-	}
-	if len(res) != 2 {
-		return false, errReply
-	}
-	if note, _ := res[1].(string); note != "" {
+	held, note, err := takeLock(ctx, c.redis, c.lockKey, c.owner, c.cfg.lockTTL, true)
+	if note != "" {
 		c.warn(fmt.Sprintf("found %s; the lock now expires within %v", note, c.cfg.lockTTL), nil)
 	}
-	held, _ := res[0].(int64)
-	return held == 1, nil
+	return held, err
 }
-
-// releaseScript deletes the lock KEYS[1] only if ARGV[1], its
-// holder's value, still holds it.
-var releaseScript = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`)
 
 // unlock releases the lock, even when the caller gave up, within the call
 // timeout; on failure the lock expires on its own.
 func (c *TokenCache) unlock(ctx context.Context) {
-	_, _ = bounded(context.WithoutCancel(ctx), c.redis, func(ctx context.Context, rdb redis.UniversalClient) (any, error) {
-		return releaseScript.Run(ctx, rdb, []string{c.lockKey}, c.owner).Result()
-	})
+	_ = releaseLock(context.WithoutCancel(ctx), c.redis, c.lockKey, c.owner)
 }
 
 // degrade fetches in this process when Redis fails, unless the caller gave
