@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/iotapi/iotapi/internal/sleep"
 )
 
 // An Action answers one request.
@@ -38,12 +40,8 @@ func Reset() Action {
 // Delay waits d, or until the client gives up, then acts.
 func Delay(d time.Duration, then Action) Action {
 	return func(w http.ResponseWriter, r *http.Request) {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
+		if sleep.For(r.Context(), d) == nil {
 			then(w, r)
-		case <-r.Context().Done():
 		}
 	}
 }

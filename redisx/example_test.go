@@ -2,7 +2,9 @@ package redisx_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/iotapi/iotapi"
 	"github.com/iotapi/iotapi/dt"
@@ -22,4 +24,19 @@ func Example() {
 		iotapi.WithTokenCache(redisx.NewTokenCache(rdb, key)), // one token, refreshed by one replica at a time
 	)
 	_ = client
+}
+
+// Options shared by the Limiter and the TokenCache can be kept in one
+// place; WithFallback is the Limiter's own, WithLockTTL the TokenCache's
+// (passing either to the other does not compile).
+func Example_options() {
+	rdb := redis.NewClient(&redis.Options{Addr: "redis.internal:6379"})
+	key := redisx.AccountKey("dt", "project-42")
+	logger := redisx.WithLogger(slog.Default().With("component", "redisx"))
+	slowRedis := redisx.WithCallTimeout(250 * time.Millisecond)
+
+	limiter := redisx.NewLimiter(rdb, key, dt.RateLimit, logger, slowRedis,
+		redisx.WithFallback(iotapi.RateLimit{Requests: 25, Per: 10 * time.Second}.NewLimiter())) // a third of the quota per replica
+	tokens := redisx.NewTokenCache(rdb, key, logger, slowRedis, redisx.WithLockTTL(5*time.Second))
+	_, _ = limiter, tokens
 }

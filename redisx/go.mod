@@ -6,6 +6,7 @@ require (
 	github.com/iotapi/iotapi v0.1.0
 	github.com/redis/go-redis/v9 v9.18.0
 	github.com/stretchr/testify v1.11.1
+	go.uber.org/goleak v1.3.0
 	golang.org/x/oauth2 v0.30.0
 )
 

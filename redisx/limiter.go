@@ -12,17 +12,8 @@ import (
 	"time"
 
 	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/internal/sleep"
 	"github.com/redis/go-redis/v9"
-)
-
-// Defaults of the Limiter.
-const (
-	// DefaultCallTimeout bounds each Redis call a Limiter makes, so a slow
-	// Redis delays a request by at most this much before the fallback.
-	DefaultCallTimeout = 100 * time.Millisecond
-	// DefaultRetryRedisAfter is how long a Limiter paces with its fallback
-	// after a Redis failure before it tries Redis again.
-	DefaultRetryRedisAfter = 5 * time.Second
 )
 
 // Limiter is a rate limiter shared through Redis by every process that
@@ -46,18 +37,28 @@ const (
 // script call; a call whose moment would come after its context's
 // deadline fails at once with an error that matches
 // context.DeadlineExceeded. The list holds one entry of about 10 bytes
-// per call let go in the last window or waiting.
+// per call let go in the last window or waiting (about 18 for a call that
+// waited: its entry also says how long, so the script can tell when Redis's
+// clock went back).
+//
+// State it did not write is repaired, not obeyed: another type under its
+// key, or a list of something other than moments, is dropped; moments
+// given out later than Redis's clock says it is now (a snapshot restored
+// from a Redis whose clock was ahead, a failover to a replica whose clock
+// is behind) are all moved back by as much. Either is logged as a warning.
 //
 // When Redis cannot be reached it degrades safely: it logs a warning and
 // paces with a local limiter (by default RateLimit.NewLimiter) for
-// DefaultRetryRedisAfter, then tries Redis again. Each Redis call is
-// bounded by DefaultCallTimeout, so a slow or dead Redis delays a call by
-// at most that, and never fails one. It is safe for concurrent use.
+// DefaultRetryRedisAfter, then tries Redis again. Each Redis call ends
+// within the call timeout (DefaultCallTimeout), or the end of the caller's
+// context when that comes first, whatever the client's options: a slow,
+// silent or dead Redis delays a call by at most that, and never fails
+// one. It is safe for concurrent use.
 type Limiter struct {
-	rdb   redis.UniversalClient
+	redis *redisCalls
 	key   string
 	limit []any // the script's first arguments
-	opts  options
+	cfg   limiterConfig
 	down  outage
 
 	mu     sync.Mutex
@@ -69,48 +70,6 @@ type Limiter struct {
 	delay                     atomic.Int64 // nanoseconds
 }
 
-// An Option configures a Limiter or a TokenCache.
-type Option func(*options)
-
-type options struct {
-	logger          *slog.Logger
-	fallback        iotapi.Limiter
-	callTimeout     time.Duration
-	retryRedisAfter time.Duration
-	margin          time.Duration
-	lockTTL         time.Duration
-	poll            time.Duration
-}
-
-// WithLogger sets where warnings about Redis go (default, and for nil,
-// slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithFallback sets the limiter a Limiter uses while Redis is unreachable
-// (default: the RateLimit's local limiter, as if this were the only
-// replica).
-func WithFallback(l iotapi.Limiter) Option { return func(o *options) { o.fallback = l } }
-
-// WithCallTimeout bounds each Redis call (default DefaultCallTimeout for
-// the Limiter, a quarter of the lock's TTL for the TokenCache).
-func WithCallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
-
-// WithRetryRedisAfter sets how long to do without Redis after a failure
-// (default DefaultRetryRedisAfter).
-func WithRetryRedisAfter(d time.Duration) Option { return func(o *options) { o.retryRedisAfter = d } }
-
-func newOptions(opts []Option) options {
-	o := options{logger: slog.Default(), retryRedisAfter: DefaultRetryRedisAfter,
-		margin: iotapi.DefaultTokenMargin, lockTTL: DefaultLockTTL, poll: DefaultPoll}
-	for _, f := range opts {
-		f(&o)
-	}
-	if o.logger == nil {
-		o.logger = slog.Default()
-	}
-	return o
-}
-
 // AccountKey is the Redis key suffix for a vendor account: every replica
 // that calls vendor with account must use the same key.
 func AccountKey(vendor, account string) string { return "iotapi:" + vendor + ":" + account }
@@ -120,15 +79,9 @@ func AccountKey(vendor, account string) string { return "iotapi:" + vendor + ":"
 // its log under key + ":limit". A RateLimit that sets no limit (zero or
 // negative Requests or Per) makes a Limiter that never waits and never
 // calls Redis.
-func NewLimiter(rdb redis.UniversalClient, key string, rl iotapi.RateLimit, opts ...Option) *Limiter {
-	o := newOptions(opts)
-	if o.fallback == nil {
-		o.fallback = rl.NewLimiter()
-	}
-	if o.callTimeout <= 0 {
-		o.callTimeout = DefaultCallTimeout
-	}
-	l := &Limiter{rdb: rdb, key: key + ":limit", opts: o}
+func NewLimiter(rdb redis.UniversalClient, key string, rl iotapi.RateLimit, opts ...LimiterOption) *Limiter {
+	cfg := newLimiterConfig(rl, opts)
+	l := &Limiter{redis: &redisCalls{rdb: rdb, timeout: cfg.callTimeout}, key: key + ":limit", cfg: cfg}
 	if rl.Requests > 0 && rl.Per > 0 {
 		l.limit = []any{rl.Requests, window(rl), 0, 0}
 		if b := rl.BurstLimit(); b.Requests > 0 {
@@ -218,7 +171,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		return nil
 	}
 	if l.down.active() {
-		return l.opts.fallback.Wait(ctx)
+		return l.cfg.fallback.Wait(ctx)
 	}
 	w := &waiter{turn: make(chan turn, 1)}
 	w.deadline, _ = ctx.Deadline()
@@ -239,7 +192,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			case lead:
 				l.ask(ctx, w)
 			case moment:
-				return l.sleep(ctx, t)
+				return l.await(ctx, t)
 			case tooLate:
 				l.refused.Add(1)
 				if t.wait < 0 && w.deadline.IsZero() {
@@ -248,7 +201,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 				}
 				return pastDeadline(t.wait)
 			case fallback:
-				return l.opts.fallback.Wait(ctx)
+				return l.cfg.fallback.Wait(ctx)
 			}
 		case <-ctx.Done():
 			l.leave(w)
@@ -268,28 +221,24 @@ func pastDeadline(wait time.Duration) error {
 		wait.Round(time.Millisecond), context.DeadlineExceeded)
 }
 
-// sleep waits for the moment of t, or gives it back if ctx ends first.
-func (l *Limiter) sleep(ctx context.Context, t turn) error {
+// await waits for the moment of t, or gives it back if ctx ends first.
+func (l *Limiter) await(ctx context.Context, t turn) error {
 	d := time.Until(t.at)
 	if d <= 0 {
 		l.granted.Add(1)
 		return nil
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		l.granted.Add(1)
-		l.delayed.Add(1)
-		l.delay.Add(int64(t.wait))
-		return nil
-	case <-ctx.Done():
+	if err := sleep.For(ctx, d); err != nil {
 		l.mu.Lock()
 		l.giveBack(t.moment)
 		l.mu.Unlock()
 		l.refused.Add(1)
-		return ctx.Err()
+		return err
 	}
+	l.granted.Add(1)
+	l.delayed.Add(1)
+	l.delay.Add(int64(t.wait))
+	return nil
 }
 
 // leave takes w, whose context ended, out of the queue.
@@ -344,12 +293,17 @@ func (l *Limiter) ask(ctx context.Context, asker *waiter) {
 		}
 		args = append(args, maxWait)
 	}
-	cctx, cancel := context.WithTimeout(ctx, l.opts.callTimeout)
-	res, err := paceScript.Run(cctx, l.rdb, []string{l.key}, args...).Slice()
-	cancel()
+	res, err := bounded(ctx, l.redis, func(ctx context.Context, rdb redis.UniversalClient) (any, error) {
+		return paceScript.Run(ctx, rdb, []string{l.key}, args...).Result()
+	})
 	received := time.Now()
-	if err == nil && len(res) != len(batch) {
-		err = fmt.Errorf("redisx: the limiter script answered %d moments for %d waiters", len(res), len(batch))
+	var turns []turn
+	var note string
+	if err == nil {
+		note, turns, err = parseAnswer(res, len(batch), received)
+	}
+	if note != "" {
+		l.cfg.logger.Warn("redisx: repaired the rate-limit log in Redis", slog.String("key", l.key), slog.String("found", note))
 	}
 
 	l.mu.Lock()
@@ -366,16 +320,16 @@ func (l *Limiter) ask(ctx context.Context, asker *waiter) {
 		}
 		l.queue = append(batch, l.queue...)
 	case err != nil:
-		if l.down.begin(l.opts.retryRedisAfter) {
-			l.opts.logger.Warn("redisx: Redis unreachable; pacing with the local limiter",
-				slog.String("key", l.key), slog.Duration("retry_in", l.opts.retryRedisAfter), slog.String("error", err.Error()))
+		if l.down.begin(l.cfg.retryRedisAfter) {
+			l.cfg.logger.Warn("redisx: Redis unreachable; pacing with the local limiter",
+				slog.String("key", l.key), slog.Duration("retry_in", l.cfg.retryRedisAfter), slog.String("error", err.Error()))
 		}
 		l.answerAll(batch, turn{kind: fallback})
 		l.answerAll(l.queue, turn{kind: fallback})
 		l.queue = nil
 	default:
 		for i, w := range batch {
-			t := parseTurn(res[i], received)
+			t := turns[i]
 			if w.state == gone {
 				if t.kind == moment {
 					l.giveBack(t.moment)
@@ -417,24 +371,54 @@ func (l *Limiter) giveBack(m string) {
 	l.given = append(l.given, m)
 }
 
+// parseAnswer reads the script's answer for n waiters: a note on what it
+// repaired in the log ("" for nothing), and each waiter's turn.
+func parseAnswer(res any, n int, received time.Time) (note string, turns []turn, err error) {
+	answer, _ := res.([]any)
+	if len(answer) != 2 {
+		return "", nil, badAnswer(res, n)
+	}
+	note, _ = answer[0].(string)
+	pairs, _ := answer[1].([]any)
+	if len(pairs) != n {
+		return note, nil, badAnswer(res, n)
+	}
+	turns = make([]turn, n)
+	for i, p := range pairs {
+		t, ok := parseTurn(p, received)
+		if !ok {
+			return note, nil, badAnswer(res, n)
+		}
+		turns[i] = t
+	}
+	return note, turns, nil
+}
+
+func badAnswer(res any, n int) error {
+	return fmt.Errorf("redisx: the limiter script answered %.200v for %d waiters", res, n)
+}
+
 // parseTurn reads one waiter's answer from the script: {wait, moment} in
 // microseconds, the moment empty when the waiter got none (wait -1 for
 // never).
-func parseTurn(v any, received time.Time) turn {
+func parseTurn(v any, received time.Time) (turn, bool) {
 	pair, _ := v.([]any)
 	if len(pair) != 2 {
-		return turn{kind: tooLate, wait: -1}
+		return turn{}, false
 	}
-	us, _ := pair[0].(int64)
-	m, _ := pair[1].(string)
-	wait := time.Duration(us) * time.Microsecond
+	us, ok1 := pair[0].(int64)
+	m, ok2 := pair[1].(string)
+	if !ok1 || !ok2 || us < -1 {
+		return turn{}, false
+	}
+	wait := time.Duration(min(us, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
 	if us < 0 {
 		wait = -1
 	}
 	if m == "" {
-		return turn{kind: tooLate, wait: wait}
+		return turn{kind: tooLate, wait: wait}, true
 	}
-	return turn{kind: moment, at: received.Add(wait), moment: m, wait: wait}
+	return turn{kind: moment, at: received.Add(wait), moment: m, wait: wait}, true
 }
 
 var _ iotapi.Limiter = (*Limiter)(nil)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 )
 
 // Addr is the Redis address for the tests, set by Main; empty when there
@@ -25,7 +26,8 @@ var errNoRedis = errors.New("no REDIS_ADDR, and no redis-server on the PATH")
 
 // Main runs the package's tests with a real Redis: REDIS_ADDR, or a
 // redis-server from the PATH started here and stopped afterwards. A Redis
-// that is there but does not answer fails the run.
+// that is there but does not answer fails the run, and so does a goroutine
+// left running after the tests (goleak).
 //
 // Without any Redis, none of the package's tests run (it sets -test.run
 // to match nothing), so go test ends the package's line with "[no tests
@@ -55,6 +57,14 @@ func Main(m *testing.M) {
 	if stop != nil {
 		stop()
 	}
+	if code == 0 {
+		// Redis calls given up at their bound may still be running
+		// (until the client's read timeout): goleak waits for them.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "redistest: goroutines left running after the tests:", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -81,29 +91,34 @@ func find() (addr string, stop func(), err error) {
 	if err != nil {
 		return "", nil, errNoRedis
 	}
-	return start(bin)
+	addr, cmd, err := start(bin)
+	if err != nil {
+		return "", nil, err
+	}
+	return addr, func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, nil
 }
 
 // start runs redis-server on a free loopback port, without persistence,
-// and waits until it answers.
-func start(bin string) (string, func(), error) {
+// with args added, and waits until it answers.
+func start(bin string, args ...string) (string, *exec.Cmd, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	cmd := exec.Command(bin, append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no"}, args...)...)
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("%s did not start: %w", bin, err)
 	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	if err := ping(addr, 5*time.Second); err != nil {
-		stop()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		return "", nil, fmt.Errorf("%s on %s did not answer: %w", bin, addr, err)
 	}
-	return addr, stop, nil
+	return addr, cmd, nil
 }
 
 // ping waits up to d for the Redis at addr to answer PING.
