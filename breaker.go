@@ -184,6 +184,11 @@ type ticket struct {
 
 // admit lets an attempt through, or fails it with ErrCircuitOpen.
 func (b *CircuitBreaker) admit() (ticket, error) {
+	// Known open from the shared state: no store call, and honored until
+	// its cool-down ends even if the store stops answering meanwhile.
+	if until := b.openUntil.Load(); until != 0 && time.Now().UnixNano() < until {
+		return ticket{}, b.openError()
+	}
 	if shared := b.sharedBreaker(); shared != nil {
 		if t, err, ok := b.admitShared(); ok {
 			return t, err
@@ -200,9 +205,6 @@ func (b *CircuitBreaker) admit() (ticket, error) {
 // failed and the local breaker must decide.
 func (b *CircuitBreaker) admitShared() (t ticket, err error, ok bool) {
 	now := time.Now()
-	if until := b.openUntil.Load(); until != 0 && now.UnixNano() < until {
-		return ticket{}, b.openError(), true // known open: no store call
-	}
 	st, err := b.sharedState()
 	if err != nil {
 		b.storeFailed(err)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/iotapi/iotapi/internal/sleep"
 )
 
 // A Limiter paces requests before they are sent. [WindowLimiter] (from
@@ -232,21 +234,17 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 		l.granted.Add(1)
 		return nil
 	}
-	t := time.NewTimer(slot - now)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		l.granted.Add(1)
-		l.delayed.Add(1)
-		l.delay.Add(int64(slot - now))
-		return nil
-	case <-ctx.Done():
+	if err := sleep.For(ctx, slot-now); err != nil {
 		l.mu.Lock()
 		l.giveBack(slot)
 		l.mu.Unlock()
 		l.refused.Add(1)
-		return ctx.Err()
+		return err
 	}
+	l.granted.Add(1)
+	l.delayed.Add(1)
+	l.delay.Add(int64(slot - now))
+	return nil
 }
 
 // pastDeadline is Wait's error when the next moment comes after the

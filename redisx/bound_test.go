@@ -177,3 +177,23 @@ func TestTokenCache_RedisStopsAnsweringMidRefresh(t *testing.T) {
 	})
 	assert.False(t, fetched.IsZero())
 }
+
+// TestBreakerStore_RedisStopsAnswering: each of the BreakerStore's calls
+// ends at its one-second bound once Redis stops answering.
+func TestBreakerStore_RedisStopsAnswering(t *testing.T) {
+	const bound = time.Second
+	for _, k := range []clientKind{clientKinds[0], clientKinds[4]} {
+		t.Run(k.name, func(t *testing.T) {
+			rdb, stop := stalled(t, k)
+			s := redisx.NewBreakerStore(rdb)
+			name := testKey(t)
+			require.NoError(t, s.SetData(name, []byte("closed")))
+			stop()
+			returnsWithin(t, bound, "GetData", func() { _, err := s.GetData(name); assert.Error(t, err) })
+			returnsWithin(t, bound, "SetData", func() { assert.Error(t, s.SetData(name, []byte("open"))) })
+			returnsWithin(t, bound, "TryLease", func() { _, err := s.TryLease(name+":probe", time.Second); assert.Error(t, err) })
+			returnsWithin(t, bound, "Lock", func() { assert.NoError(t, s.Lock(name+":lock"), "Redis unreachable: the replica decides alone") })
+			returnsWithin(t, bound, "Unlock", func() { assert.Error(t, s.Unlock(name+":lock")) })
+		})
+	}
+}

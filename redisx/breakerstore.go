@@ -19,12 +19,21 @@ import (
 // updates them, and a probe lease (SET NX PX) lets one replica at a time
 // probe a vendor that was down.
 //
-// Each Redis call is bounded (100 ms). When Redis cannot be reached, the
-// calls fail and each replica's breaker decides alone, after one warning
-// (see iotapi.BreakerSettings); it asks Redis again after a few seconds.
+// Each Redis call ends within a second, whatever the client's options
+// (see Limiter): longer than a Limiter's bound, since giving up on a
+// Redis that is only slow costs more here (a replica that decides alone
+// starts from a closed breaker and lets failures through until it opens
+// again), while a silent Redis costs each replica that second once, not
+// on every call. When Redis cannot be reached, the calls fail and each
+// replica's breaker decides alone, after one warning (see
+// iotapi.BreakerSettings); it asks Redis again after a few seconds. State
+// it did not write is repaired, not obeyed: another type under a state's
+// key counts as no state and is replaced; a lock or lease with no expiry
+// (a snapshot restored without its TTL), a longer one than it takes, or of
+// another type holds the replicas up no longer than one it takes would.
 // It is safe for concurrent use.
 type BreakerStore struct {
-	rdb   redis.UniversalClient
+	redis *redisCalls
 	owner string // this store's value in the locks and leases it takes
 
 	mu    sync.Mutex
@@ -33,7 +42,7 @@ type BreakerStore struct {
 
 // Bounds of the BreakerStore's Redis calls and locks.
 const (
-	breakerCallTimeout = 100 * time.Millisecond
+	breakerCallTimeout = time.Second
 	breakerLockTTL     = 2 * time.Second // a lock outlives a dead holder this long at most
 	breakerLockWait    = time.Second     // how long Lock waits for another replica's lock
 	breakerStateTTL    = 24 * time.Hour  // state no one has touched for this long is dropped
@@ -43,14 +52,11 @@ const (
 func NewBreakerStore(rdb redis.UniversalClient) *BreakerStore {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return &BreakerStore{rdb: rdb, owner: hex.EncodeToString(b[:]), local: map[string]*sync.Mutex{}}
+	return &BreakerStore{redis: &redisCalls{rdb: rdb, timeout: breakerCallTimeout},
+		owner: hex.EncodeToString(b[:]), local: map[string]*sync.Mutex{}}
 }
 
 var _ iotapi.BreakerStore = (*BreakerStore)(nil)
-
-func call() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), breakerCallTimeout)
-}
 
 // Lock takes the lock called name, waiting for it up to a second (it is
 // held while the state is updated, a few Redis round trips), else returns
@@ -70,9 +76,7 @@ func (s *BreakerStore) Lock(name string) error {
 
 	deadline := time.Now().Add(breakerLockWait)
 	for {
-		ctx, cancel := call()
-		ok, err := s.rdb.SetNX(ctx, name, s.owner, breakerLockTTL).Result()
-		cancel()
+		ok, _, err := takeLock(context.Background(), s.redis, name, s.owner, breakerLockTTL, true)
 		switch {
 		case err != nil:
 			return nil // unreachable: see above
@@ -86,58 +90,47 @@ func (s *BreakerStore) Lock(name string) error {
 	}
 }
 
-// unlockScript deletes a lock or lease only if this store holds it.
-var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
-
 // Unlock gives back the lock called name.
 func (s *BreakerStore) Unlock(name string) error {
 	s.mu.Lock()
 	m := s.local[name]
 	s.mu.Unlock()
-	ctx, cancel := call()
-	defer cancel()
-	err := unlockScript.Run(ctx, s.rdb, []string{name}, s.owner).Err()
+	err := releaseLock(context.Background(), s.redis, name, s.owner)
 	if m != nil {
 		m.Unlock()
-	}
-	if errors.Is(err, redis.Nil) {
-		err = nil
 	}
 	return err
 }
 
 // GetData returns the data stored under name, or none.
 func (s *BreakerStore) GetData(name string) ([]byte, error) {
-	ctx, cancel := call()
-	defer cancel()
-	data, err := s.rdb.Get(ctx, name).Bytes()
-	if errors.Is(err, redis.Nil) {
+	data, err := bounded(context.Background(), s.redis, func(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) {
+		return rdb.Get(ctx, name).Bytes()
+	})
+	switch {
+	case errors.Is(err, redis.Nil):
 		return nil, nil
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
+		return nil, nil // not a state: SetData replaces it
 	}
 	return data, err
 }
 
 // SetData stores data under name, for a day after its last change.
 func (s *BreakerStore) SetData(name string, data []byte) error {
-	ctx, cancel := call()
-	defer cancel()
-	return s.rdb.Set(ctx, name, data, breakerStateTTL).Err()
+	_, err := bounded(context.Background(), s.redis, func(ctx context.Context, rdb redis.UniversalClient) (string, error) {
+		return rdb.Set(ctx, name, data, breakerStateTTL).Result()
+	})
+	return err
 }
 
 // TryLease takes the lease called name for ttl if no one holds it.
 func (s *BreakerStore) TryLease(name string, ttl time.Duration) (bool, error) {
-	ctx, cancel := call()
-	defer cancel()
-	return s.rdb.SetNX(ctx, name, s.owner, max(ttl, time.Millisecond)).Result()
+	ok, _, err := takeLock(context.Background(), s.redis, name, s.owner, ttl, false)
+	return ok, err
 }
 
 // ReleaseLease gives back a lease this store took.
 func (s *BreakerStore) ReleaseLease(name string) error {
-	ctx, cancel := call()
-	defer cancel()
-	err := unlockScript.Run(ctx, s.rdb, []string{name}, s.owner).Err()
-	if errors.Is(err, redis.Nil) {
-		err = nil
-	}
-	return err
+	return releaseLock(context.Background(), s.redis, name, s.owner)
 }

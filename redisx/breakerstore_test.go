@@ -19,6 +19,7 @@ import (
 	"github.com/iotapi/iotapi/redisx"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // downVendor answers 503 while down, 200 otherwise, and counts requests.
@@ -153,3 +154,46 @@ func TestBreakerStore_RedisUnreachable(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// State the store did not write: a lock and a lease that would never
+// expire hold the replicas up no longer than its own would (the lock's
+// two seconds, the lease's TTL), and another type under a state's key
+// reads as no state.
+func TestBreakerStore_RepairsWhatItDidNotWrite(t *testing.T) {
+	ctx := context.Background()
+	rdb := newRedis(t)
+	name := testKey(t)
+	s := redisx.NewBreakerStore(newRedis(t))
+
+	require.NoError(t, rdb.Set(ctx, name+":lock", "restored", 0).Err())
+	start := time.Now()
+	var err error
+	for err = s.Lock(name + ":lock"); errors.Is(err, iotapi.ErrBreakerBusy) && time.Since(start) < 10*time.Second; err = s.Lock(name + ":lock") {
+	}
+	require.NoError(t, err)
+	t.Logf("a lock with no expiry: taken after %v", time.Since(start).Round(time.Millisecond))
+	assert.Less(t, time.Since(start), 10*time.Second)
+	require.NoError(t, s.Unlock(name+":lock"))
+
+	require.NoError(t, rdb.Set(ctx, name+":lease", "restored", 0).Err())
+	ok, err := s.TryLease(name+":lease", 200*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, ok, "held")
+	time.Sleep(300 * time.Millisecond)
+	ok, err = s.TryLease(name+":lease", 200*time.Millisecond)
+	require.NoError(t, err)
+	assert.True(t, ok, "within the lease's TTL, not never")
+	ok, err = s.TryLease(name+":lease", 200*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, ok, "a lease is not taken twice")
+	require.NoError(t, s.ReleaseLease(name+":lease"))
+
+	require.NoError(t, rdb.HSet(ctx, name+":state", "a", "b").Err())
+	data, err := s.GetData(name + ":state")
+	require.NoError(t, err)
+	assert.Nil(t, data)
+	require.NoError(t, s.SetData(name+":state", []byte("state")))
+	data, err = s.GetData(name + ":state")
+	require.NoError(t, err)
+	assert.Equal(t, "state", string(data))
+}
