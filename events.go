@@ -93,7 +93,7 @@ type LimiterWait struct {
 // TokenFetch describes a fetch from the token source.
 type TokenFetch struct {
 	Took time.Duration
-	Err  error // nil when a token came
+	Err  error // nil when a token came; else the fetch's error, its text redacted as the call's is
 }
 
 // CallResult is what a call came to.

@@ -107,9 +107,13 @@ func (c *Client) answer(call *call, cancel context.CancelFunc) (*http.Response, 
 			return resp, nil
 		}
 		var apiErr *APIError
-		if errors.As(err, &apiErr) {
-			o.failure, o.resp = apiErr, nil
+		if !errors.As(err, &apiErr) && o.stop == nil {
+			o.stop = err // a check's error of its own: the reason the call failed
 		}
+		if apiErr == nil { // not an *APIError (or a nil one): the response decoded
+			apiErr = c.engine.vendor.DecodeError(resp)
+		}
+		o.failure, o.resp = apiErr, nil
 	}
 	if cancel != nil {
 		defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -158,13 +159,32 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func(c
 	}
 }
 
+var (
+	errNoSourceToken = errors.New("token source returned no access token")
+	errNoToken       = errors.New("token cache returned no access token")
+)
+
+// errFetchPanicked is what callers waiting for a fetch that panicked get;
+// the panic goes on up the caller that ran the fetch.
+var errFetchPanicked = errors.New("token fetch panicked")
+
 // fetch runs f for the callers of Token, and keeps its token or its failure.
 func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
-	f.tok, f.err = fetch(ctx)
+	func() {
+		f.err = errFetchPanicked
+		defer c.settle(f, stale) // even if fetch panics: the waiters are not left waiting
+		f.tok, f.err = fetch(ctx)
+	}()
+	return f.tok, f.err
+}
+
+// settle checks a fetch's token, keeps it or the failure, and wakes the
+// callers waiting for it.
+func (c *memoryTokenCache) settle(f *tokenFetch, stale string) {
 	switch {
 	case f.err != nil:
 	case f.tok == nil || f.tok.AccessToken == "":
-		f.tok, f.err = nil, errors.New("token source returned no access token")
+		f.tok, f.err = nil, errNoSourceToken
 	case stale != "" && f.tok.AccessToken == stale:
 		f.tok, f.err = nil, ErrStaleToken
 	}
@@ -184,7 +204,6 @@ func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale strin
 	c.inflight = nil
 	c.mu.Unlock()
 	close(f.done)
-	return f.tok, f.err
 }
 
 // usable reports whether the cached token can be used: TokenUsable with the
@@ -221,6 +240,59 @@ type tokens struct {
 	vendor  Vendor
 	fetched func(context.Context, TokenFetch) // the TokenFetch hook, if any
 	fetch   func(context.Context) (*oauth2.Token, error)
+	plain   plainFetch // for a source without TokenContext
+}
+
+// plainFetch runs an oauth2.TokenSource's Token, which takes no context,
+// so that a call's wait for it still ends with the call's context (its
+// deadline, the Client's Timeout): the fetch runs on a goroutine of its
+// own, which ends when the source returns. While one runs, the calls that
+// need a token wait for it rather than start another, so a source that
+// hangs holds one goroutine, not one per call.
+type plainFetch struct {
+	mu      sync.Mutex
+	running *plainResult
+}
+
+type plainResult struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+}
+
+func (p *plainFetch) token(ctx context.Context, src oauth2.TokenSource) (*oauth2.Token, error) {
+	if ctx.Done() == nil { // a context that never ends: no goroutine needed
+		return src.Token()
+	}
+	p.mu.Lock()
+	r := p.running
+	if r == nil {
+		r = &plainResult{done: make(chan struct{})}
+		p.running = r
+		go p.run(r, src)
+	}
+	p.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run fetches for r. A panic in the source becomes r's error: on a
+// goroutine of its own it would end the process.
+func (p *plainFetch) run(r *plainResult, src oauth2.TokenSource) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.tok, r.err = nil, fmt.Errorf("%w: %v", errFetchPanicked, v)
+		}
+		p.mu.Lock()
+		p.running = nil
+		p.mu.Unlock()
+		close(r.done)
+	}()
+	r.tok, r.err = src.Token()
 }
 
 func newTokens(cfg *config, v Vendor) *tokens {
@@ -232,6 +304,9 @@ func newTokens(cfg *config, v Vendor) *tokens {
 // get returns a usable access token other than stale.
 func (t *tokens) get(ctx context.Context, stale string) (string, error) {
 	tok, err := t.cache.Token(ctx, stale, t.fetch)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = errNoToken // a TokenCache of the caller's that broke its contract
+	}
 	if err != nil {
 		return "", &tokenError{err}
 	}
@@ -247,14 +322,18 @@ func (t *tokens) fetchNow(ctx context.Context) (*oauth2.Token, error) {
 	if cs, ok := t.source.(ContextTokenSource); ok {
 		tok, err = cs.TokenContext(ctx)
 	} else {
-		tok, err = t.source.Token()
+		tok, err = t.plain.token(ctx, t.source)
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		err = RetrieveAPIError(t.vendor, re)
 	}
 	if t.fetched != nil {
-		t.fetched(ctx, TokenFetch{Took: time.Since(start), Err: err})
+		f := TokenFetch{Took: time.Since(start)}
+		if err != nil {
+			f.Err = &tokenError{err} // redacted, as the call's error is
+		}
+		t.fetched(ctx, f)
 	}
 	if err != nil {
 		return nil, err
@@ -265,8 +344,10 @@ func (t *tokens) fetchNow(ctx context.Context) (*oauth2.Token, error) {
 // A ContextTokenSource fetches a token that a call needs with that call's
 // context, so that the fetch ends with the call (its deadline, the
 // Client's Timeout). WithTokenSource uses TokenContext when a source has
-// it, as the vendor packages' sources do; oauth2.TokenSource's Token runs
-// as the source was built.
+// it, as the vendor packages' sources do. A plain oauth2.TokenSource's
+// Token runs as the source was built, on a goroutine of its own that a
+// call stops waiting for when its context ends (the fetch goes on until
+// the source returns, and the next call that needs a token waits for it).
 type ContextTokenSource interface {
 	oauth2.TokenSource
 	TokenContext(ctx context.Context) (*oauth2.Token, error)

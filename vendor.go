@@ -42,7 +42,10 @@ func WithRetryRules(rules ...RetryRule) VendorOption {
 
 // WithSuccessCheck makes CheckResponse run check on 2xx responses, for a
 // vendor whose successful status can still carry a failure (T IoT's empty
-// 200). check returns nil or an *APIError, and must leave the body readable.
+// 200). check returns nil or an error, preferably an *APIError, and must
+// leave the body readable. A Client fails the call with check's
+// *APIError, or for another error with the response decoded as an
+// *APIError whose Err is check's error.
 func WithSuccessCheck(check func(*http.Response) error) VendorOption {
 	return func(v *Vendor) { v.success = check }
 }
