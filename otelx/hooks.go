@@ -287,15 +287,7 @@ func (t *telemetry) limiterWait(ctx context.Context, w iotapi.LimiterWait) {
 		a.unsent = a.unsent || w.Err != nil
 		span, vendor = a.span, a.call.vendor
 	}
-	event := []attribute.KeyValue{attrLimiterWait.Float64(w.Waited.Seconds())}
-	measure := make([]attribute.KeyValue, 0, 2)
-	if vendor.Valid() {
-		measure = append(measure, vendor)
-	}
-	if w.Err != nil {
-		errType := semconv.ErrorTypeKey.String(errorType(w.Err))
-		event, measure = append(event, errType), append(measure, errType)
-	}
+	event, measure := eventAttributes(attrLimiterWait.Float64(w.Waited.Seconds()), vendor, w.Err)
 	span.AddEvent(eventLimiterWait, trace.WithAttributes(event...))
 	t.m.limiterWait.Record(ctx, w.Waited.Seconds(), metric.WithAttributes(measure...))
 }
@@ -307,17 +299,25 @@ func (t *telemetry) tokenFetch(ctx context.Context, f iotapi.TokenFetch) {
 	if c, ok := ctx.Value(callKey{}).(*call); ok {
 		span, vendor = c.span, c.vendor
 	}
-	event := []attribute.KeyValue{attrFetchTook.Float64(f.Took.Seconds())}
-	measure := make([]attribute.KeyValue, 0, 2)
+	event, measure := eventAttributes(attrFetchTook.Float64(f.Took.Seconds()), vendor, f.Err)
+	span.AddEvent(eventTokenFetch, trace.WithAttributes(event...))
+	t.m.tokenFetches.Add(ctx, 1, metric.WithAttributes(measure...))
+}
+
+// eventAttributes returns the attributes of a wait's or a fetch's span
+// event (what it measured, and the error's type when it failed) and of its
+// measurement (the vendor when known, and the error's type).
+func eventAttributes(what, vendor attribute.KeyValue, err error) (event, measure []attribute.KeyValue) {
+	event = []attribute.KeyValue{what}
+	measure = make([]attribute.KeyValue, 0, 2)
 	if vendor.Valid() {
 		measure = append(measure, vendor)
 	}
-	if f.Err != nil {
-		errType := semconv.ErrorTypeKey.String(errorType(f.Err))
+	if err != nil {
+		errType := semconv.ErrorTypeKey.String(errorType(err))
 		event, measure = append(event, errType), append(measure, errType)
 	}
-	span.AddEvent(eventTokenFetch, trace.WithAttributes(event...))
-	t.m.tokenFetches.Add(ctx, 1, metric.WithAttributes(measure...))
+	return event, measure
 }
 
 // callEnd ends the call's span with what the call came to, and records
