@@ -45,12 +45,30 @@ import (
 // allocates nothing. Its time is linear in the length of body, whatever
 // body holds. It never modifies body and never panics.
 func Body(body []byte, secret string) []byte {
-	return maskBody(body, secret, 4*len(body)+4*len(secret))
+	return maskBody(body, secret, 4*len(body)+4*len(secret), true)
+}
+
+// String returns s with every occurrence of secret masked, in each
+// spelling Body finds, whole escape sequences at a time, in place: it is for
+// a text (an error's message, a header value) that may quote a URL or
+// JSON. It returns s itself, without allocating, when s holds no spelling
+// of secret and no escape.
+func String(s, secret string) string {
+	if secret == "" || !strings.Contains(s, secret) && !strings.ContainsAny(s, `\%+`) {
+		return s
+	}
+	b := []byte(s)
+	out := maskBody(b, secret, 4*len(b)+4*len(secret), false)
+	if len(out) == len(b) && &out[0] == &b[0] {
+		return s
+	}
+	return string(out)
 }
 
 // maskBody is Body, with budget the work the searches may do before they
-// go on with a rolling hash.
-func maskBody(body []byte, secret string, budget int) []byte {
+// go on with a rolling hash; with keepJSON false, a body that is valid
+// JSON is masked in place like any other.
+func maskBody(body []byte, secret string, budget int, keepJSON bool) []byte {
 	if secret == "" || len(body) == 0 {
 		return body
 	}
@@ -77,7 +95,7 @@ func maskBody(body []byte, secret string, budget int) []byte {
 	if len(spans) == 0 {
 		return body
 	}
-	return maskSpans(body, spans)
+	return maskSpans(body, spans, keepJSON && json.Valid(body))
 }
 
 // A span is where one occurrence of a secret is spelled in a body:
@@ -524,11 +542,10 @@ func (e *escapes) from(i int) int {
 }
 
 // maskSpans returns a copy of body with the spans masked, whole JSON
-// escape sequences at a time; a body that is valid JSON stays valid (see
-// Body).
-func maskSpans(body []byte, spans []span) []byte {
+// escape sequences at a time; with valid (body is valid JSON), the copy
+// is valid JSON too (see Body).
+func maskSpans(body []byte, spans []span, valid bool) []byte {
 	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
-	valid := json.Valid(body)
 	out := make([]byte, 0, len(body)+len(spans)*len(Mask))
 	done := 0 // body[:done] is in out
 	inString := false

@@ -71,6 +71,23 @@ func TestBody(t *testing.T) {
 	}
 }
 
+func TestString(t *testing.T) {
+	for in, want := range map[string]string{
+		"invalid token ab/cd+ef==":                           "invalid token REDACTED",
+		"see https://docs.test/401?t=ab%2Fcd%2Bef%3D%3D&x=1": "see https://docs.test/401?t=REDACTED&x=1",
+		`upstream said {"token":"ab\/cd+ef=="}`:              `upstream said {"token":"REDACTED"}`,
+		`"ab\u002fcd+ef=="`:                                  `"REDACTED"`,
+		"ab/cd+ef== and ab%2fcd%2bef%3d%3d":                  "REDACTED and REDACTED",
+		`no secret: ab%2Fcd, \/, +`:                          `no secret: ab%2Fcd, \/, +`,
+	} {
+		assert.Equal(t, want, String(in, tok), in)
+	}
+	assert.Equal(t, "REDACTED", String("12345678", "12345678"), "in place, JSON or not")
+	assert.Equal(t, "abc", String("abc", ""))
+	assert.Zero(t, testing.AllocsPerRun(20, func() { String("a text without escapes", tok) }))
+	assert.Equal(t, `a text with escapes: %2F \/`, String(`a text with escapes: %2F \/`, tok))
+}
+
 // Bodies that hold no spelling of the secret come back as they are: the
 // same slice, with no allocation.
 func TestBody_Unchanged(t *testing.T) {
@@ -343,7 +360,7 @@ func TestBody_Random(t *testing.T) {
 			in, _ = json.Marshal(map[string]any{"m": b.String(), "n": 12345678})
 		}
 		for _, budget := range []int{4*len(in) + 4*len(secret), -1} {
-			out := maskBody(in, secret, budget)
+			out := maskBody(in, secret, budget, true)
 			if where, ok := spelling(out, secret); ok {
 				t.Fatalf("%d: maskBody(%q, %q, %d) = %q: %s holds it", i, in, secret, budget, out, where)
 			}
