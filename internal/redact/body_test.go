@@ -60,6 +60,7 @@ func TestBody(t *testing.T) {
 			in := []byte(c.body)
 			out := Body(in, c.secret)
 			assert.Equal(t, c.want, string(out))
+			assert.Equal(t, c.want, string(maskBody(in, c.secret, -1, true)), "with the rolling hash")
 			assert.Equal(t, c.body, string(in), "the body is not modified")
 			assertNoSpelling(t, out, c.secret)
 			if json.Valid(in) && c.name != "only punctuation, masked in place" {
