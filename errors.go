@@ -294,18 +294,17 @@ var (
 // Redact replaces every occurrence of each secret (an access token, a
 // client secret, an API key the caller knows) in e's text, details,
 // headers and body with REDACTED, for a vendor that echoes a credential
-// back. In the body it is found however the vendor spelled it: as it is,
-// escaped as in a JSON string ("\/", "\u002F", "\"", a surrogate pair),
-// percent-encoded as in a URL ("%2F", "+" for a space), or both; a body
-// that was valid JSON stays valid JSON. Secrets shorter than 4 bytes are
-// left alone: masking them would garble the text without protecting
-// anything.
+// back. It is found however the vendor spelled it: as it is, escaped as in
+// a JSON string ("\/", "\u002F", "\"", a surrogate pair), percent-encoded
+// as in a URL ("%2F", "+" for a space), or both; a body that was valid JSON
+// stays valid JSON. Secrets shorter than 4 bytes are left alone: masking
+// them would garble the text without protecting anything.
 func (e *APIError) Redact(secrets ...string) {
 	for _, s := range secrets {
 		if len(s) < 4 {
 			continue
 		}
-		e.mapText(func(t string) string { return strings.ReplaceAll(t, s, redact.Mask) })
+		e.mapText(func(t string) string { return redact.String(t, s) })
 		e.Body = redact.Body(e.Body, s) // e.Body itself, unless a spelling of s is in it
 	}
 }

@@ -21,9 +21,11 @@ const escapedToken = "tok/PLANTED+x9/z=="
 // escapingEcho answers 401 with a JSON body that echoes the request's
 // bearer token escaped: with "\/" for each slash, as PHP's and Java's
 // encoders write it; with every character as \uXXXX, hex in both cases,
-// as any encoder may; and percent-encoded in a link.
+// as any encoder may; and percent-encoded in a link, in the body and in a
+// Link header.
 func escapingEcho(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	w.Header().Set("Link", "<https://vendor.test/renew?t="+url.QueryEscape(token)+`>; rel="renew"`)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
 	fmt.Fprintf(w, `{"error":"invalid token %s","message":"the token \"%s\" has expired","help":"https:\/\/docs.vendor.test\/401?t=%s"}`,
@@ -54,10 +56,11 @@ func assertNoEscapedToken(t *testing.T, where, text string) {
 	}
 }
 
-// A vendor echoes the client's token escaped in its 401 body: no spelling
-// of it is left in the error's body (raw, or decoded as JSON and then as a
-// URL), which is still JSON, in Error(), %v and %+v, or in the support
-// report, through a Client and through a Transport.
+// A vendor echoes the client's token escaped in its 401 body and a
+// header: no spelling of it is left in the error's body (raw, or decoded as
+// JSON and then as a URL), which is still JSON, in its fields and headers,
+// in Error(), %v, %+v and %#v, or in the support report, through a Client
+// and through a Transport.
 func TestRedact_EscapedEchoOfTheToken(t *testing.T) {
 	srv := serveHandler(t, http.HandlerFunc(escapingEcho))
 	check := func(t *testing.T, err error) {
@@ -75,7 +78,9 @@ func TestRedact_EscapedEchoOfTheToken(t *testing.T) {
 		}
 		assert.Contains(t, decoded["message"], "REDACTED")
 		assertNoEscapedToken(t, "Error()", err.Error())
-		assertNoEscapedToken(t, "fmt", fmt.Sprintf("%v | %+v", err, err))
+		assertNoEscapedToken(t, "fmt", fmt.Sprintf("%v | %+v | %#v", err, err, err))
+		assertNoEscapedToken(t, "APIError.DocURL", e.DocURL)
+		assertNoEscapedToken(t, "APIError.Header", fmt.Sprint(e.Header))
 		r, ok := iotapi.NewReport(err)
 		require.True(t, ok)
 		j, _ := json.Marshal(r)
