@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Body returns body with every occurrence of secret masked, in each
+// Body returns body with every occurrence of each secret masked, in each
 // spelling a vendor may echo it in:
 //
 //   - its raw bytes;
@@ -41,56 +41,79 @@ import (
 // raw among percent escapes. Nor are other encodings: HTML entities,
 // base64, percent-encoding twice or after backslash escapes.
 //
-// When body holds no spelling of secret, Body returns body itself and
-// allocates nothing. Its time is linear in the length of body, whatever
-// body holds. It never modifies body and never panics.
-func Body(body []byte, secret string) []byte {
-	return maskBody(body, secret, 4*len(body)+4*len(secret), true)
+// When body holds no spelling of a secret, Body returns body itself and
+// allocates nothing. Its time is linear in the length of body for each
+// secret, whatever body holds; a body is copied and checked for JSON once,
+// however many secrets it holds. Body never modifies body and never panics.
+func Body(body []byte, secrets ...string) []byte {
+	return maskBody(body, secrets, true, false)
 }
 
-// String returns s with every occurrence of secret masked, in each
+// String returns s with every occurrence of each secret masked, in each
 // spelling Body finds, whole escape sequences at a time, in place: it is for
 // a text (an error's message, a header value) that may quote a URL or
-// JSON. It returns s itself, without allocating, when s holds no spelling
-// of secret and no escape.
-func String(s, secret string) string {
-	if secret == "" || !strings.Contains(s, secret) && !strings.ContainsAny(s, `\%+`) {
+// JSON. It returns s itself, without allocating, when s holds no secret as
+// it is and no escape.
+func String(s string, secrets ...string) string {
+	if !strings.ContainsAny(s, `\%+`) && !containsAny(s, secrets) {
 		return s
 	}
 	b := []byte(s)
-	out := maskBody(b, secret, 4*len(b)+4*len(secret), false)
+	out := maskBody(b, secrets, false, false)
 	if len(out) == len(b) && &out[0] == &b[0] {
 		return s
 	}
 	return string(out)
 }
 
-// maskBody is Body, with budget the work the searches may do before they
-// go on with a rolling hash; with keepJSON false, a body that is valid
-// JSON is masked in place like any other.
-func maskBody(body []byte, secret string, budget int, keepJSON bool) []byte {
-	if secret == "" || len(body) == 0 {
+func containsAny(s string, secrets []string) bool {
+	for _, secret := range secrets {
+		if secret != "" && strings.Contains(s, secret) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskBody is Body with secrets. With keepJSON false, a body that is valid
+// JSON is masked in place like any other; with rolling, the searches use
+// the rolling hash from the start.
+func maskBody(body []byte, secrets []string, keepJSON, rolling bool) []byte {
+	if len(body) == 0 {
 		return body
 	}
-	spans := appendRaw(nil, body, secret, budget)
 	hasBackslash := bytes.IndexByte(body, '\\') >= 0
 	hasPercent := bytes.IndexByte(body, '%') >= 0
-	hasSpace := strings.IndexByte(secret, ' ') >= 0
-	plusSpace := hasSpace && bytes.IndexByte(body, '+') >= 0
-	if hasBackslash {
-		spans = appendSpelled(spans, body, secret, viewJSON, budget)
-	}
-	if hasPercent {
-		spans = appendSpelled(spans, body, secret, viewURL, budget)
-	}
-	if plusSpace {
-		spans = appendSpelled(spans, body, secret, viewURL|viewPlus, budget)
-	}
-	if hasBackslash && (hasPercent || bytes.Contains(body, []byte(`\u0025`))) {
-		spans = appendSpelled(spans, body, secret, viewJSON|viewURL, budget)
-	}
-	if hasBackslash && hasSpace && (plusSpace || bytes.Contains(body, []byte(`\u002b`)) || bytes.Contains(body, []byte(`\u002B`))) {
-		spans = appendSpelled(spans, body, secret, viewJSON|viewURL|viewPlus, budget)
+	hasPlus := bytes.IndexByte(body, '+') >= 0
+	// A percent sign or a plus sign may be spelled as a JSON escape.
+	escapedPercent := hasBackslash && bytes.Contains(body, []byte(`\u0025`))
+	escapedPlus := hasBackslash && (bytes.Contains(body, []byte(`\u002b`)) || bytes.Contains(body, []byte(`\u002B`)))
+	var spans []span
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		budget := 4*len(body) + 4*len(secret) // the work before the rolling hash takes over
+		if rolling {
+			budget = -1
+		}
+		spans = appendRaw(spans, body, secret, budget)
+		hasSpace := strings.IndexByte(secret, ' ') >= 0
+		if hasBackslash {
+			spans = appendSpelled(spans, body, secret, viewJSON, budget)
+		}
+		if hasPercent {
+			spans = appendSpelled(spans, body, secret, viewURL, budget)
+		}
+		if hasSpace && hasPlus {
+			spans = appendSpelled(spans, body, secret, viewURL|viewPlus, budget)
+		}
+		if hasBackslash && (hasPercent || escapedPercent) {
+			spans = appendSpelled(spans, body, secret, viewJSON|viewURL, budget)
+		}
+		if hasBackslash && hasSpace && (hasPlus || escapedPlus) {
+			spans = appendSpelled(spans, body, secret, viewJSON|viewURL|viewPlus, budget)
+		}
 	}
 	if len(spans) == 0 {
 		return body

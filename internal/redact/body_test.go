@@ -60,7 +60,7 @@ func TestBody(t *testing.T) {
 			in := []byte(c.body)
 			out := Body(in, c.secret)
 			assert.Equal(t, c.want, string(out))
-			assert.Equal(t, c.want, string(maskBody(in, c.secret, -1, true)), "with the rolling hash")
+			assert.Equal(t, c.want, string(maskBody(in, []string{c.secret}, true, true)), "with the rolling hash")
 			assert.Equal(t, c.body, string(in), "the body is not modified")
 			assertNoSpelling(t, out, c.secret)
 			if json.Valid(in) && c.name != "only punctuation, masked in place" {
@@ -87,6 +87,16 @@ func TestString(t *testing.T) {
 	assert.Equal(t, "abc", String("abc", ""))
 	assert.Zero(t, testing.AllocsPerRun(20, func() { String("a text without escapes", tok) }))
 	assert.Equal(t, `a text with escapes: %2F \/`, String(`a text with escapes: %2F \/`, tok))
+}
+
+// Several secrets are masked in one copy of the body, overlapping ones
+// as one.
+func TestBody_SeveralSecrets(t *testing.T) {
+	body := `{"auth":"Bearer ab\/cd+ef==","key":"k%2D123456","n":1}`
+	assert.Equal(t, `{"auth":"REDACTED","key":"REDACTED","n":1}`, string(Body([]byte(body), "Bearer "+tok, tok, "k-123456", "")))
+	assert.Equal(t, "Authorization: REDACTED", String("Authorization: Bearer ab/cd+ef==", tok, "Bearer "+tok))
+	b := []byte(body)
+	assert.Zero(t, testing.AllocsPerRun(20, func() { Body(b, "absent-1", "absent-2", "absent-3") }))
 }
 
 // Bodies that hold no spelling of the secret come back as they are: the
@@ -338,20 +348,26 @@ func BenchmarkBody(b *testing.B) {
 	}
 }
 
-// Secrets of the characters that escapes stand for, spelled every way
-// among fragments of JSON, URLs and escapes: FuzzBody's rules hold.
+// Secrets of the characters that escapes stand for, one or two at a time,
+// spelled every way among fragments of JSON, URLs and escapes: FuzzBody's
+// rules hold.
 func TestBody_Random(t *testing.T) {
 	secrets := []string{tok, `a"b\c-9z`, "my key/9 z", "100%x+y", "ké-\U0001F600-9", "\\u0041bc", "%41%42x", "12345678", "a b+c"}
 	fragments := []string{`"`, `\`, `{`, `}`, `:`, `,`, `[`, `]`, " ", "%", "+", "u00", "2", "F", "a", "b", "s", "9", `\u`, `\"`, `\\`, "%2", "é", "\xff"}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for i := range 20000 {
-		secret := secrets[rnd.IntN(len(secrets))]
 		var b strings.Builder
-		for range rnd.IntN(4) {
-			b.WriteString(fragments[rnd.IntN(len(fragments))])
+		some := []string{secrets[rnd.IntN(len(secrets))]}
+		if rnd.IntN(3) == 0 {
+			some = append(some, secrets[rnd.IntN(len(secrets))])
 		}
-		if rnd.IntN(8) > 0 {
-			b.WriteString(spellRunes(secret, rnd))
+		for _, secret := range some {
+			for range rnd.IntN(4) {
+				b.WriteString(fragments[rnd.IntN(len(fragments))])
+			}
+			if rnd.IntN(8) > 0 {
+				b.WriteString(spellRunes(secret, rnd))
+			}
 		}
 		for range rnd.IntN(4) {
 			b.WriteString(fragments[rnd.IntN(len(fragments))])
@@ -360,16 +376,21 @@ func TestBody_Random(t *testing.T) {
 		if rnd.IntN(4) == 0 { // as a JSON document
 			in, _ = json.Marshal(map[string]any{"m": b.String(), "n": 12345678})
 		}
-		for _, budget := range []int{4*len(in) + 4*len(secret), -1} {
-			out := maskBody(in, secret, budget, true)
-			if where, ok := spelling(out, secret); ok {
-				t.Fatalf("%d: maskBody(%q, %q, %d) = %q: %s holds it", i, in, secret, budget, out, where)
+		for _, rolling := range []bool{false, true} {
+			out := maskBody(in, some, true, rolling)
+			spelled := false
+			for _, secret := range some {
+				if where, ok := spelling(out, secret); ok {
+					t.Fatalf("%d: maskBody(%q, %q, rolling %v) = %q: %s holds %q", i, in, some, rolling, out, where, secret)
+				}
+				_, ok := spelling(in, secret)
+				spelled = spelled || ok
 			}
-			if _, ok := spelling(in, secret); !ok && (!bytes.Equal(out, in) || len(in) > 0 && &out[0] != &in[0]) {
-				t.Fatalf("%d: maskBody(%q, %q, %d) = %q: no spelling, yet changed", i, in, secret, budget, out)
+			if !spelled && (!bytes.Equal(out, in) || len(in) > 0 && &out[0] != &in[0]) {
+				t.Fatalf("%d: maskBody(%q, %q, rolling %v) = %q: no spelling, yet changed", i, in, some, rolling, out)
 			}
 			if json.Valid(in) && !json.Valid(out) {
-				t.Fatalf("%d: maskBody(%q, %q, %d) = %q: no longer valid JSON", i, in, secret, budget, out)
+				t.Fatalf("%d: maskBody(%q, %q, rolling %v) = %q: no longer valid JSON", i, in, some, rolling, out)
 			}
 		}
 	}
