@@ -300,14 +300,18 @@ var (
 // stays valid JSON. Secrets shorter than 4 bytes are left alone: masking
 // them would garble the text without protecting anything.
 func (e *APIError) Redact(secrets ...string) {
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		e.mapText(func(t string) string { return redact.String(t, s) })
-		e.Body = redact.Body(e.Body, s) // e.Body itself, unless a spelling of s is in it
+	if slices.ContainsFunc(secrets, tooShort) {
+		secrets = slices.DeleteFunc(slices.Clone(secrets), tooShort)
 	}
+	if len(secrets) == 0 {
+		return
+	}
+	e.mapText(func(t string) string { return redact.String(t, secrets...) })
+	e.Body = redact.Body(e.Body, secrets...) // e.Body itself, unless a spelling of a secret is in it
 }
+
+// tooShort reports whether a secret is too short for Redact to mask.
+func tooShort(secret string) bool { return len(secret) < 4 }
 
 // clone returns a copy of e sharing nothing that Redact or the call
 // writes: its headers, details and body are copied too.
