@@ -294,19 +294,24 @@ var (
 // Redact replaces every occurrence of each secret (an access token, a
 // client secret, an API key the caller knows) in e's text, details,
 // headers and body with REDACTED, for a vendor that echoes a credential
-// back. Secrets shorter than 4 bytes are left alone: masking them would
-// garble the text without protecting anything.
+// back. It is found however the vendor spelled it: as it is, escaped as in
+// a JSON string ("\/", "\u002F", "\"", a surrogate pair), percent-encoded
+// as in a URL ("%2F", "+" for a space), or both; a body that was valid JSON
+// stays valid JSON. Secrets shorter than 4 bytes are left alone: masking
+// them would garble the text without protecting anything.
 func (e *APIError) Redact(secrets ...string) {
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		e.mapText(func(t string) string { return strings.ReplaceAll(t, s, redact.Mask) })
-		if bytes.Contains(e.Body, []byte(s)) {
-			e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redact.Mask))
-		}
+	if slices.ContainsFunc(secrets, tooShort) {
+		secrets = slices.DeleteFunc(slices.Clone(secrets), tooShort)
 	}
+	if len(secrets) == 0 {
+		return
+	}
+	e.mapText(func(t string) string { return redact.String(t, secrets...) })
+	e.Body = redact.Body(e.Body, secrets...) // e.Body itself, unless a spelling of a secret is in it
 }
+
+// tooShort reports whether a secret is too short for Redact to mask.
+func tooShort(secret string) bool { return len(secret) < 4 }
 
 // clone returns a copy of e sharing nothing that Redact or the call
 // writes: its headers, details and body are copied too.
