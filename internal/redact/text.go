@@ -11,6 +11,9 @@ import (
 // "Token", in any case) masked. It is for free text that may quote a URL or
 // a header: the text of an error from another library, a header value.
 func Text(s string) string {
+	if !mayHoldCredential(s) {
+		return s // most texts: no copy, no allocation
+	}
 	lower := asciiLower(s) // offsets in lower are offsets in s
 	if !strings.Contains(lower, "://") && !hasScheme(lower) {
 		return s
@@ -52,6 +55,40 @@ func Text(s string) string {
 // that a vendor's "no bearer token was sent" keeps its words; a credential
 // the request carried is masked wherever it appears by other means.
 var authSchemes = []string{"bearer ", "basic "}
+
+// mayHoldCredential reports, without allocating, whether s has what Text
+// looks for: a URL, or an authorization scheme in any case.
+func mayHoldCredential(s string) bool {
+	if strings.Contains(s, "://") {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 != 'b' { // 'b' or 'B': every scheme starts with it
+			continue
+		}
+		for _, m := range authSchemes {
+			if len(s)-i >= len(m) && asciiEqualFold(s[i:i+len(m)], m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether s equals lower, a lower-case ASCII
+// string, but for the case of its ASCII letters.
+func asciiEqualFold(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
 
 func hasScheme(lower string) bool {
 	for _, m := range authSchemes {
