@@ -35,7 +35,8 @@ type BreakerSettings struct {
 
 	// Failures is how many attempts in a row must fail, with a 5xx, a
 	// transport failure or no answer in time (the Client's Timeout or the
-	// caller's deadline), to open the breaker (default
+	// caller's deadline, passing while the vendor is asked), to open the
+	// breaker (default
 	// DefaultBreakerFailures). A 4xx, a 429 and the caller's own
 	// cancellation are not the vendor failing: a 4xx resets the count, a
 	// 429 or a cancellation leaves it.

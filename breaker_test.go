@@ -210,6 +210,18 @@ func TestCircuitBreaker_CountsAHungVendor(t *testing.T) {
 	b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 2, CoolDown: time.Hour})
 	opts := []iotapi.Option{iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0)}
 	c := iotapi.NewClient(&http.Client{Timeout: 50 * time.Millisecond}, dt.Vendor, opts...)
+
+	// A call whose deadline had passed before it was sent asked the
+	// vendor nothing: it does not count.
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequestWithContext(expired, http.MethodGet, srv.URL, nil)
+		_, err := c.Do(req)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+	assert.Equal(t, gobreaker.StateClosed, b.State(), "nothing was sent")
+
 	_, err := get(t, c, srv.URL)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, gobreaker.StateClosed, b.State())

@@ -24,6 +24,13 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.breaker == nil {
 		return t.paced(req)
 	}
+	if err := req.Context().Err(); err != nil {
+		// Ended before it was sent: nothing for the breaker to count (a
+		// deadline counts only when it passes while the vendor is asked),
+		// and no probe taken.
+		closeBody(req)
+		return nil, err
+	}
 	tk, err := t.breaker.admit()
 	if err != nil {
 		closeBody(req) // as a RoundTripper must, on every error
