@@ -261,11 +261,12 @@ type plainResult struct {
 }
 
 func (p *plainFetch) token(ctx context.Context, src oauth2.TokenSource) (*oauth2.Token, error) {
-	if ctx.Done() == nil { // a context that never ends: no goroutine needed
-		return src.Token()
-	}
 	p.mu.Lock()
 	r := p.running
+	if r == nil && ctx.Done() == nil { // a context that never ends: no goroutine needed
+		p.mu.Unlock()
+		return src.Token()
+	}
 	if r == nil {
 		r = &plainResult{done: make(chan struct{})}
 		p.running = r
