@@ -403,3 +403,62 @@ func TestCircuitBreaker_ErrorsAreTheCallersOwn(t *testing.T) {
 	assert.Equal(t, "internal-42", kept[0].Header.Get("X-Note"), "the hook's copy, apart from the caller's")
 	assert.Zero(t, kept[0].Attempts, "the call completes its own error, not the hook's")
 }
+
+// lateLimiter lets each attempt go, but only once the context's deadline
+// has passed (a shared limiter whose answer came back just too late).
+type lateLimiter struct{}
+
+func (lateLimiter) Wait(ctx context.Context) error {
+	if d, ok := ctx.Deadline(); ok {
+		time.Sleep(time.Until(d) + 2*time.Millisecond)
+	}
+	return nil
+}
+
+// slowStore answers like memStore, after a delay (a Redis under load).
+type slowStore struct {
+	*memStore
+	delay time.Duration
+}
+
+func (s slowStore) GetData(name string) ([]byte, error) {
+	time.Sleep(s.delay)
+	return s.memStore.GetData(name)
+}
+
+// A caller's deadline that passes while the limiter or the breaker's
+// store is consulted asks the vendor nothing: the attempt is not sent and
+// does not count, so callers with short deadlines cannot open the breaker
+// on a healthy vendor for everyone.
+func TestCircuitBreaker_DeadlineBeforeSendingDoesNotCount(t *testing.T) {
+	for name, setup := range map[string]func() (*iotapi.CircuitBreaker, []iotapi.Option){
+		"limiter answers late": func() (*iotapi.CircuitBreaker, []iotapi.Option) {
+			b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Failures: 3, CoolDown: time.Hour})
+			return b, []iotapi.Option{iotapi.WithRateLimit(lateLimiter{})}
+		},
+		"store answers late": func() (*iotapi.CircuitBreaker, []iotapi.Option) {
+			st := slowStore{newMemStore(), 20 * time.Millisecond}
+			return iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Name: "slow", Failures: 3, CoolDown: time.Hour, Store: st}), nil
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := &flipVendor{}
+			srv := serveHandler(t, v)
+			b, opts := setup()
+			c, _ := newClient(dt.Vendor, append(opts, iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0))...)
+			for i := 0; i < 3; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+				_, err := c.Do(req)
+				cancel()
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				var re *iotapi.RequestError
+				if assert.ErrorAs(t, err, &re) {
+					assert.Zero(t, re.Attempts, "nothing was sent")
+				}
+			}
+			assert.Zero(t, v.requests.Load(), "the vendor was asked nothing")
+			assert.Equal(t, gobreaker.StateClosed, b.State())
+		})
+	}
+}

@@ -139,5 +139,6 @@ func isDomainOrSubdomain(sub, parent string) bool {
 // let it go: the attempt never reached the transport.
 func limited(err error) bool {
 	var le *limiterError
-	return errors.As(err, &le) || errors.Is(err, ErrCircuitOpen)
+	var ns *notSentError
+	return errors.As(err, &le) || errors.As(err, &ns) || errors.Is(err, ErrCircuitOpen)
 }

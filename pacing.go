@@ -29,7 +29,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// deadline counts only when it passes while the vendor is asked),
 		// and no probe taken.
 		closeBody(req)
-		return nil, err
+		return nil, &notSentError{err}
 	}
 	tk, err := t.breaker.admit()
 	if err != nil {
@@ -46,7 +46,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // paced sends req once the limiter lets it go.
 func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 	if t.limiter == nil {
-		return t.rt.RoundTrip(req)
+		return t.send(req)
 	}
 	ctx := req.Context()
 	start := time.Now()
@@ -61,7 +61,7 @@ func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	resp, err := t.rt.RoundTrip(req)
+	resp, err := t.send(req)
 	if fl, ok := t.limiter.(FeedbackLimiter); ok && err == nil {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -74,6 +74,22 @@ func (t attemptTransport) paced(req *http.Request) (*http.Response, error) {
 }
 
 var _ http.RoundTripper = attemptTransport{}
+
+// send hands req to the base transport, unless its context ended while
+// the breaker or the limiter was consulted: then nothing is sent.
+func (t attemptTransport) send(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		closeBody(req)
+		return nil, &notSentError{err}
+	}
+	return t.rt.RoundTrip(req)
+}
+
+// notSentError is a context that ended before an attempt was sent.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
 
 // closeBody closes the body of a request that will not be sent: the
 // caller's, or the copy for a retry. A streamed upload's writer is told.

@@ -372,3 +372,28 @@ func TestStoppedCall_EndsAStreamedUpload(t *testing.T) {
 		t.Fatal("the writer is left blocked")
 	}
 }
+
+// A call whose deadline had passed before it began sends nothing, and
+// says so: Attempts 0.
+func TestClient_ExpiredContextSendsNothing(t *testing.T) {
+	var requests atomic.Int64
+	srv := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	for name, opts := range map[string][]iotapi.Option{
+		"plain":        nil,
+		"with breaker": {iotapi.WithCircuitBreaker(iotapi.NewCircuitBreaker(iotapi.BreakerSettings{}))},
+		"with limiter": {iotapi.WithRateLimit(dt.RateLimit.NewLimiter())},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := newClient(dt.Vendor, opts...)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+			_, err := c.Do(req)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			var re *iotapi.RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Zero(t, re.Attempts)
+		})
+	}
+	assert.Zero(t, requests.Load())
+}

@@ -367,6 +367,10 @@ func appendSpelled(spans []span, body []byte, secret string, v view, budget int)
 				continue
 			}
 			for off := 0; start < 0; {
+				if budget < 0 { // a unit that would cost more than the body: the rolling hash from here
+					h := newHasher(secret)
+					return h.appendSpelledFrom(spans, body, v, pos)
+				}
 				j := strings.IndexByte(secret[off:], u.b[k])
 				if j < 0 {
 					budget -= len(secret) - off
@@ -379,6 +383,7 @@ func appendSpelled(spans []span, body []byte, secret string, v view, budget int)
 				at, skip := p, k-j
 				if skip < 0 {
 					at, skip = p+skip, 0
+					budget -= p - at
 					if at < pos || string(body[at:p]) != secret[:p-at] {
 						continue
 					}
