@@ -248,16 +248,26 @@ func (b *CircuitBreaker) done(t ticket, result error) {
 // record writes an outcome into the shared state, through gobreaker's
 // distributed breaker, which locks, counts and decides the state.
 func (b *CircuitBreaker) record(result error) {
+	if b.recordOnce(result) {
+		b.recordOnce(result) // the state was gone and is written again: count the outcome in it
+	}
+}
+
+// recordOnce writes an outcome into the shared state; gone reports that
+// the state was not there (it expired, a day after anyone last wrote it,
+// or something else replaced it) and the shared breaker is to be built
+// again, which writes a fresh state.
+func (b *CircuitBreaker) recordOnce(result error) (gone bool) {
 	shared := b.sharedBreaker()
 	if shared == nil || result == errNotCounted {
-		return
+		return false
 	}
 	if result != nil {
 		// Many calls fail together when a vendor goes down: once one of
 		// them has opened the breaker, the others have nothing to add.
 		if st, err := b.sharedState(); err == nil && st.State == gobreaker.StateOpen && time.Now().Before(st.Expiry) {
 			b.openUntil.Store(st.Expiry.UnixNano())
-			return
+			return false
 		}
 	}
 	// gobreaker v2.4.0's Execute reads the shared state before it takes
@@ -269,7 +279,7 @@ func (b *CircuitBreaker) record(result error) {
 		if !errors.Is(err, ErrBreakerBusy) {
 			b.storeFailed(err)
 		}
-		return
+		return false
 	}
 	_, err := shared.Execute(func() (struct{}, error) { return struct{}{}, result })
 	if uerr := b.store.Unlock(b.lockName()); err == nil || err == result {
@@ -281,9 +291,17 @@ func (b *CircuitBreaker) record(result error) {
 	case errors.Is(err, ErrBreakerBusy):
 		// Another replica held the lock too long: this outcome is not
 		// counted, the store is not down.
+	case errors.Is(err, gobreaker.ErrNoSharedState):
+		b.mu.Lock()
+		if b.shared == shared {
+			b.shared = nil
+		}
+		b.mu.Unlock()
+		return true
 	default:
 		b.storeFailed(err)
 	}
+	return false
 }
 
 // ErrBreakerBusy is what a BreakerStore's Lock returns when another

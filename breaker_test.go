@@ -462,3 +462,31 @@ func TestCircuitBreaker_DeadlineBeforeSendingDoesNotCount(t *testing.T) {
 		})
 	}
 }
+
+// The shared state goes away after the breaker has read it (it expires a
+// day after anyone last wrote it, and a healthy vendor's successes are not
+// written): it is written again, the failures count in it, and the store
+// is not taken for down.
+func TestCircuitBreaker_SharedStateThatExpired(t *testing.T) {
+	v := &flipVendor{}
+	srv := serveHandler(t, v)
+	store := newMemStore()
+	var logs bytes.Buffer
+	b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Name: "expiring", Failures: 3, CoolDown: time.Hour, Store: store,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c, _ := newClient(dt.Vendor, iotapi.WithCircuitBreaker(b), iotapi.WithMaxRetries(0))
+	resp, err := get(t, c, srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	store.mu.Lock()
+	clear(store.data)
+	store.mu.Unlock()
+	v.down.Store(true)
+	for i := 0; i < 3; i++ {
+		_, err := get(t, c, srv.URL)
+		require.Error(t, err)
+	}
+	assert.Equal(t, gobreaker.StateOpen, b.State(), "three failures in a row")
+	assert.Empty(t, logs.String(), "the store answered all along")
+}

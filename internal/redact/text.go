@@ -7,9 +7,9 @@ import (
 
 // Text returns s with the credentials in every URL it contains redacted
 // (user information removed, secret query parameters masked, as URL does)
-// and the credential after each authorization scheme ("Bearer", "Basic",
-// "Token", in any case) masked. It is for free text that may quote a URL or
-// a header: the text of an error from another library, a header value.
+// and the credential after each authorization scheme ("Bearer" or
+// "Basic", in any case) masked. It is for free text that may quote a URL
+// or a header: the text of an error from another library, a header value.
 func Text(s string) string {
 	if !mayHoldCredential(s) {
 		return s // most texts: no copy, no allocation
