@@ -36,10 +36,9 @@ type BreakerSettings struct {
 	// Failures is how many attempts in a row must fail, with a 5xx, a
 	// transport failure or no answer in time (the Client's Timeout or the
 	// caller's deadline, passing while the vendor is asked), to open the
-	// breaker (default
-	// DefaultBreakerFailures). A 4xx, a 429 and the caller's own
-	// cancellation are not the vendor failing: a 4xx resets the count, a
-	// 429 or a cancellation leaves it.
+	// breaker (default DefaultBreakerFailures). A 4xx, a 429 and the
+	// caller's own cancellation are not the vendor failing: a 4xx resets
+	// the count, a 429 or a cancellation leaves it.
 	Failures int
 
 	// CoolDown is how long an open breaker fails calls at once before it

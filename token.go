@@ -162,11 +162,11 @@ func (c *memoryTokenCache) Token(ctx context.Context, stale string, fetch func(c
 var (
 	errNoSourceToken = errors.New("token source returned no access token")
 	errNoToken       = errors.New("token cache returned no access token")
-)
 
-// errFetchPanicked is what callers waiting for a fetch that panicked get;
-// the panic goes on up the caller that ran the fetch.
-var errFetchPanicked = errors.New("token fetch panicked")
+	// errFetchPanicked is what callers waiting for a fetch that panicked
+	// get; the panic goes on up the caller that ran the fetch.
+	errFetchPanicked = errors.New("token fetch panicked")
+)
 
 // fetch runs f for the callers of Token, and keeps its token or its failure.
 func (c *memoryTokenCache) fetch(ctx context.Context, f *tokenFetch, stale string, fetch func(context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
