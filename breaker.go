@@ -81,6 +81,17 @@ type BreakerStore interface {
 	ReleaseLease(name string) error
 }
 
+// A BreakerStoreContext is a BreakerStore whose calls made before an
+// attempt can end with the attempt's context: a breaker reads the shared
+// state and takes the probe's lease through these methods when its store
+// has them (redisx.BreakerStore does), so a slow store holds an attempt no
+// longer than the caller's deadline. A call that ends because the context
+// ended must return the context's error.
+type BreakerStoreContext interface {
+	GetDataContext(ctx context.Context, name string) ([]byte, error)
+	TryLeaseContext(ctx context.Context, name string, ttl time.Duration) (bool, error)
+}
+
 // CircuitBreaker stops a client from calling a vendor that is failing:
 // after Failures attempts in a row fail, calls fail at once with
 // ErrCircuitOpen for CoolDown, without a request; then probes find out
@@ -183,14 +194,14 @@ type ticket struct {
 }
 
 // admit lets an attempt through, or fails it with ErrCircuitOpen.
-func (b *CircuitBreaker) admit() (ticket, error) {
+func (b *CircuitBreaker) admit(ctx context.Context) (ticket, error) {
 	// Known open from the shared state: no store call, and honored until
 	// its cool-down ends even if the store stops answering meanwhile.
 	if until := b.openUntil.Load(); until != 0 && time.Now().UnixNano() < until {
 		return ticket{}, b.openError()
 	}
 	if shared := b.sharedBreaker(); shared != nil {
-		if t, err, ok := b.admitShared(); ok {
+		if t, err, ok := b.admitShared(ctx); ok {
 			return t, err
 		}
 	}
@@ -202,13 +213,13 @@ func (b *CircuitBreaker) admit() (ticket, error) {
 }
 
 // admitShared decides by the shared state; ok is false when the store
-// failed and the local breaker must decide.
-func (b *CircuitBreaker) admitShared() (t ticket, err error, ok bool) {
+// failed and the local breaker must decide. When ctx ends during a store
+// call, the attempt is not sent and the store is not taken for down.
+func (b *CircuitBreaker) admitShared(ctx context.Context) (t ticket, err error, ok bool) {
 	now := time.Now()
-	st, err := b.sharedState()
+	st, err := b.sharedState(ctx)
 	if err != nil {
-		b.storeFailed(err)
-		return ticket{}, nil, false
+		return b.admitFailed(ctx, err)
 	}
 	switch {
 	case st.State == gobreaker.StateClosed:
@@ -218,15 +229,30 @@ func (b *CircuitBreaker) admitShared() (t ticket, err error, ok bool) {
 		return ticket{}, b.openError(), true
 	}
 	// Half-open, or open past its cool-down: one probe at a time.
-	got, err := b.store.TryLease(b.leaseName(), b.settings.Timeout)
+	var got bool
+	if cs, ok := b.store.(BreakerStoreContext); ok {
+		got, err = cs.TryLeaseContext(ctx, b.leaseName(), b.settings.Timeout)
+	} else {
+		got, err = b.store.TryLease(b.leaseName(), b.settings.Timeout)
+	}
 	if err != nil {
-		b.storeFailed(err)
-		return ticket{}, nil, false
+		return b.admitFailed(ctx, err)
 	}
 	if !got {
 		return ticket{}, b.openError(), true
 	}
 	return ticket{probe: true}, nil, true
+}
+
+// admitFailed answers admitShared after a store call failed: the
+// attempt's context ended (it is not sent), or the store failed (the local
+// breaker decides).
+func (b *CircuitBreaker) admitFailed(ctx context.Context, err error) (ticket, error, bool) {
+	if ctx.Err() != nil {
+		return ticket{}, &notSentError{ctx.Err()}, true
+	}
+	b.storeFailed(err)
+	return ticket{}, nil, false
 }
 
 // done reports an attempt's outcome (see breakerResult).
@@ -264,7 +290,7 @@ func (b *CircuitBreaker) recordOnce(result error) (gone bool) {
 	if result != nil {
 		// Many calls fail together when a vendor goes down: once one of
 		// them has opened the breaker, the others have nothing to add.
-		if st, err := b.sharedState(); err == nil && st.State == gobreaker.StateOpen && time.Now().Before(st.Expiry) {
+		if st, err := b.sharedState(context.Background()); err == nil && st.State == gobreaker.StateOpen && time.Now().Before(st.Expiry) {
 			b.openUntil.Store(st.Expiry.UnixNano())
 			return false
 		}
@@ -331,7 +357,7 @@ func (b *CircuitBreaker) State() gobreaker.State {
 		return gobreaker.StateClosed
 	}
 	if b.sharedBreaker() != nil {
-		if st, err := b.sharedState(); err == nil {
+		if st, err := b.sharedState(context.Background()); err == nil {
 			if st.State == gobreaker.StateOpen && !time.Now().Before(st.Expiry) {
 				return gobreaker.StateHalfOpen
 			}
@@ -406,10 +432,18 @@ type lockedOutside struct{ BreakerStore }
 func (lockedOutside) Lock(string) error   { return nil }
 func (lockedOutside) Unlock(string) error { return nil }
 
-// sharedState reads the shared state without the lock.
-func (b *CircuitBreaker) sharedState() (gobreaker.SharedState, error) {
+// sharedState reads the shared state without the lock, with ctx when the
+// store takes one.
+func (b *CircuitBreaker) sharedState(ctx context.Context) (gobreaker.SharedState, error) {
 	var st gobreaker.SharedState
-	data, err := b.store.GetData("gobreaker:state:" + b.name) // gobreaker's own key for it
+	key := "gobreaker:state:" + b.name // gobreaker's own key for it
+	var data []byte
+	var err error
+	if cs, ok := b.store.(BreakerStoreContext); ok {
+		data, err = cs.GetDataContext(ctx, key)
+	} else {
+		data, err = b.store.GetData(key)
+	}
 	if err != nil || len(data) == 0 {
 		return st, err // no state yet: closed
 	}

@@ -31,7 +31,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, &notSentError{err}
 	}
-	tk, err := t.breaker.admit()
+	tk, err := t.breaker.admit(req.Context())
 	if err != nil {
 		closeBody(req) // as a RoundTripper must, on every error
 		return nil, err

@@ -1,14 +1,18 @@
 package redisx_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/iotapi/iotapi"
+	"github.com/iotapi/iotapi/dt"
 	"github.com/iotapi/iotapi/redisx"
 	"github.com/iotapi/iotapi/redisx/internal/redistest"
 	"github.com/redis/go-redis/v9"
@@ -196,4 +200,35 @@ func TestBreakerStore_RedisStopsAnswering(t *testing.T) {
 			returnsWithin(t, bound, "Unlock", func() { assert.Error(t, s.Unlock(name+":lock")) })
 		})
 	}
+}
+
+// TestBreakerStore_AttemptEndsWithItsDeadline: a breaker reads the shared
+// state before each attempt with the attempt's context, so a Redis that
+// stops answering holds a call no longer than its deadline (not the
+// store's one-second bound), and a caller's deadline is not taken for the
+// store being down.
+func TestBreakerStore_AttemptEndsWithItsDeadline(t *testing.T) {
+	const deadline = 50 * time.Millisecond
+	rdb, stop := stalled(t, clientKinds[0])
+	var logs bytes.Buffer
+	b := iotapi.NewCircuitBreaker(iotapi.BreakerSettings{Name: testKey(t), Store: redisx.NewBreakerStore(rdb),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := iotapi.NewClient(&http.Client{Timeout: deadline}, dt.Vendor, iotapi.WithCircuitBreaker(b),
+		iotapi.WithMaxRetries(0))
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	resp, err := c.Do(req) // the shared breaker is set up while Redis answers
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	stop()
+	start := time.Now()
+	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err = c.Do(req)
+	elapsed := time.Since(start)
+	t.Logf("returned after %v, with a %v deadline", elapsed.Round(100*time.Microsecond), deadline)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, elapsed, 500*time.Millisecond, "ends with the deadline, not at the store's one-second bound")
+	assert.Empty(t, logs.String(), "the caller's deadline is not the store failing")
 }

@@ -56,7 +56,10 @@ func NewBreakerStore(rdb redis.UniversalClient) *BreakerStore {
 		owner: hex.EncodeToString(b[:]), local: map[string]*sync.Mutex{}}
 }
 
-var _ iotapi.BreakerStore = (*BreakerStore)(nil)
+var (
+	_ iotapi.BreakerStore        = (*BreakerStore)(nil)
+	_ iotapi.BreakerStoreContext = (*BreakerStore)(nil)
+)
 
 // Lock takes the lock called name, waiting for it up to a second (it is
 // held while the state is updated, a few Redis round trips), else returns
@@ -104,7 +107,14 @@ func (s *BreakerStore) Unlock(name string) error {
 
 // GetData returns the data stored under name, or none.
 func (s *BreakerStore) GetData(name string) ([]byte, error) {
-	data, err := bounded(context.Background(), s.redis, func(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) {
+	return s.GetDataContext(context.Background(), name)
+}
+
+// GetDataContext is GetData ending when ctx ends, if that comes before
+// its bound (iotapi.BreakerStoreContext): a breaker reads the state before
+// each attempt with the attempt's context.
+func (s *BreakerStore) GetDataContext(ctx context.Context, name string) ([]byte, error) {
+	data, err := bounded(ctx, s.redis, func(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) {
 		return rdb.Get(ctx, name).Bytes()
 	})
 	switch {
@@ -126,7 +136,13 @@ func (s *BreakerStore) SetData(name string, data []byte) error {
 
 // TryLease takes the lease called name for ttl if no one holds it.
 func (s *BreakerStore) TryLease(name string, ttl time.Duration) (bool, error) {
-	ok, _, err := takeLock(context.Background(), s.redis, name, s.owner, ttl, false)
+	return s.TryLeaseContext(context.Background(), name, ttl)
+}
+
+// TryLeaseContext is TryLease ending when ctx ends, if that comes before
+// its bound (iotapi.BreakerStoreContext).
+func (s *BreakerStore) TryLeaseContext(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	ok, _, err := takeLock(ctx, s.redis, name, s.owner, ttl, false)
 	return ok, err
 }
 

@@ -10,7 +10,8 @@
 // (DefaultCallTimeout, 100 ms) or the end of the caller's context when that
 // comes first, whatever the options of the client it is given: a
 // *redis.Client, a ClusterClient, a Ring or a failover client; a
-// BreakerStore's calls end within a second. When Redis fails or does not
+// BreakerStore's calls end within a second, or with the attempt's context
+// for the reads a breaker makes before each attempt. When Redis fails or does not
 // answer in time, a Limiter paces with a local limiter and a TokenCache fetches the token
 // in the process, for DefaultRetryRedisAfter, with one warning. State under
 // its keys that it did not write (another type, a list that is not a log,
