@@ -103,11 +103,13 @@ type memoryTokenCache struct {
 	failed   *tokenFetch // the latest failed fetch, answered again until its cooldown ends
 }
 
+// tokenFetch is one fetch of a token, shared by the callers waiting for
+// it: done is closed once tok and err are set.
 type tokenFetch struct {
 	done  chan struct{}
 	tok   *oauth2.Token
 	err   error
-	until time.Time // a failed fetch is not repeated before then
+	until time.Time // a failed fetch is not repeated before then (memoryTokenCache)
 }
 
 // tokenFailureCooldown is how long a failed fetch is answered again instead
@@ -251,13 +253,7 @@ type tokens struct {
 // hangs holds one goroutine, not one per call.
 type plainFetch struct {
 	mu      sync.Mutex
-	running *plainResult
-}
-
-type plainResult struct {
-	done chan struct{}
-	tok  *oauth2.Token
-	err  error
+	running *tokenFetch
 }
 
 func (p *plainFetch) token(ctx context.Context, src oauth2.TokenSource) (*oauth2.Token, error) {
@@ -268,7 +264,7 @@ func (p *plainFetch) token(ctx context.Context, src oauth2.TokenSource) (*oauth2
 		return src.Token()
 	}
 	if r == nil {
-		r = &plainResult{done: make(chan struct{})}
+		r = &tokenFetch{done: make(chan struct{})}
 		p.running = r
 		go p.run(r, src)
 	}
@@ -283,7 +279,7 @@ func (p *plainFetch) token(ctx context.Context, src oauth2.TokenSource) (*oauth2
 
 // run fetches for r. A panic in the source becomes r's error: on a
 // goroutine of its own it would end the process.
-func (p *plainFetch) run(r *plainResult, src oauth2.TokenSource) {
+func (p *plainFetch) run(r *tokenFetch, src oauth2.TokenSource) {
 	defer func() {
 		if v := recover(); v != nil {
 			r.tok, r.err = nil, fmt.Errorf("%w: %v", errFetchPanicked, v)

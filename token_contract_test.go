@@ -54,13 +54,7 @@ func TestTokenSource_PlainSourceWaitEndsWithTheCall(t *testing.T) {
 	assert.Equal(t, 1, src.calls, "one fetch while the source hangs")
 	src.mu.Unlock()
 	close(src.release)
-	require.Eventually(t, func() bool {
-		resp, err := get(t, c, api.URL)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	}, 5*time.Second, 10*time.Millisecond, "the hung fetch's token serves the next call")
+	eventuallySucceeds(t, c, api.URL, "the hung fetch's token serves the next call")
 }
 
 // A plain source that panics on the fetch's goroutine fails the call; the
@@ -123,13 +117,7 @@ func TestTokenCache_FetchThatPanicsDoesNotWedgeTheCache(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the waiter is told, not left waiting")
 
-	require.Eventually(t, func() bool {
-		resp, err := get(t, c, api.URL)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	}, 5*time.Second, 50*time.Millisecond, "a later call fetches again")
+	eventuallySucceeds(t, c, api.URL, "a later call fetches again")
 }
 
 // The TokenFetch hook gets the fetch's error redacted, as the call's is.
@@ -177,4 +165,17 @@ func TestClient_SuccessCheckErrorIsKept(t *testing.T) {
 	assert.Equal(t, http.StatusOK, apiErr.StatusCode)
 	assert.ErrorIs(t, err, errHalf)
 	assert.Equal(t, `{"state":"half"}`, string(apiErr.Body))
+}
+
+// eventuallySucceeds fails the test unless a GET through c succeeds within
+// five seconds.
+func eventuallySucceeds(t *testing.T, c *iotapi.Client, url, msg string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := get(t, c, url)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond, msg)
 }
